@@ -1,0 +1,299 @@
+//! The `connector-host` command line: one file per subcommand, each a
+//! `XCommand { .. }` with an `execute` that returns an exit code.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use serde_json::Value;
+
+use crate::capabilities::{DirGrant, Grants};
+use crate::connection::Connection;
+use crate::error::{CallError, LoadError};
+use crate::limits::{self, Limits};
+use crate::runtime::{ConnectorOptions, Runtime, RuntimeOptions};
+
+mod check;
+mod describe;
+mod invoke;
+mod poll;
+mod validate;
+
+/// Exit codes, so that scripts can tell failures apart.
+pub mod exit {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// The component could not be loaded, or it does not fit the contract.
+    pub const LOAD: u8 = 1;
+    /// Bad arguments, or input or a connection the host refused before calling.
+    pub const USAGE: u8 = 2;
+    /// The connector returned an error through the contract.
+    pub const CONNECTOR: u8 = 3;
+    /// The guest trapped or hit a limit.
+    pub const TRAP: u8 = 4;
+    /// The guest's output breaks the contract (not JSON, not valid against its schema).
+    pub const BAD_OUTPUT: u8 = 5;
+}
+
+/// Runs workflow connectors as sandboxed WebAssembly components.
+#[derive(Parser, Debug)]
+#[command(name = "connector-host", version, about, long_about = None)]
+pub struct Cli {
+    /// More output on stderr: -v for host events, -vv for debug detail.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    /// Directory of the compiled-component cache
+    /// [default: $CONNECTOR_HOST_CACHE_DIR, else ~/.cache/connector-host].
+    #[arg(long, global = true, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Compile every time; read and write no cache.
+    #[arg(long, global = true)]
+    no_cache: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    Validate(validate::ValidateCommand),
+    Describe(describe::DescribeCommand),
+    Check(check::CheckCommand),
+    Invoke(invoke::InvokeCommand),
+    Poll(poll::PollCommand),
+}
+
+/// The component and what the operator grants and allows it.
+#[derive(Args, Debug)]
+pub struct ComponentArgs {
+    /// The connector component (.wasm).
+    #[arg(value_name = "COMPONENT")]
+    pub component: PathBuf,
+    /// Grant a directory: HOST_PATH[::GUEST_PATH][:ro]. Repeatable.
+    #[arg(long = "dir", value_name = "GRANT")]
+    pub dirs: Vec<DirGrant>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Limits of each call; the defaults are safe for untrusted connectors.
+#[derive(Args, Debug)]
+pub struct LimitArgs {
+    /// Fuel per call (about one unit per wasm instruction), or `unlimited`.
+    #[arg(long, value_name = "N", default_value = "10000000000")]
+    pub fuel: String,
+    /// Wall-clock time per call, e.g. 500ms, 10s, 2m.
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    pub timeout: String,
+    /// Memory an instance may grow to, e.g. 64MiB.
+    #[arg(long, value_name = "SIZE", default_value = "256MiB")]
+    pub max_memory: String,
+    /// Output a call may return, e.g. 16MiB.
+    #[arg(long, value_name = "SIZE", default_value = "16MiB")]
+    pub max_output: String,
+}
+
+impl LimitArgs {
+    /// The limits these flags ask for.
+    pub fn to_limits(&self) -> Result<Limits> {
+        let fuel = match self.fuel.as_str() {
+            "unlimited" | "none" => None,
+            n => Some(
+                n.replace('_', "")
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .with_context(|| {
+                        format!("--fuel {n:?} is not a positive whole number or `unlimited`")
+                    })?,
+            ),
+        };
+        Ok(Limits {
+            fuel,
+            timeout: limits::parse_duration(&self.timeout).context("--timeout")?,
+            max_memory_bytes: limits::parse_size(&self.max_memory).context("--max-memory")?,
+            max_output_bytes: limits::parse_size(&self.max_output).context("--max-output")?,
+            ..Limits::default()
+        })
+    }
+}
+
+impl ComponentArgs {
+    /// The connector options these flags ask for.
+    pub fn options(&self) -> Result<ConnectorOptions> {
+        Ok(ConnectorOptions {
+            limits: self.limits.to_limits()?,
+            grants: Grants {
+                dirs: self.dirs.clone(),
+            },
+        })
+    }
+}
+
+/// A connection's values from the command line.
+#[derive(Args, Debug)]
+pub struct ConnectionArgs {
+    /// A connection value: name=value. Repeatable.
+    #[arg(short = 'c', long = "connection", value_name = "NAME=VALUE")]
+    pub values: Vec<String>,
+    /// A JSON file of connection values: {"name": "value", ...}.
+    /// Values given with --connection override it.
+    #[arg(long, value_name = "FILE")]
+    pub connection_file: Option<PathBuf>,
+}
+
+impl ConnectionArgs {
+    /// The connection these flags give.
+    pub fn connection(&self) -> Result<Connection> {
+        let mut connection = Connection::new();
+        if let Some(file) = &self.connection_file {
+            connection.read_file(file)?;
+        }
+        for pair in &self.values {
+            connection.set_pair(pair)?;
+        }
+        Ok(connection)
+    }
+}
+
+/// Reads a JSON argument: inline JSON, `@file`, or `-` for standard input.
+pub fn read_json_arg(flag: &str, text: &str) -> Result<Value> {
+    let (source, body) = if let Some(path) = text.strip_prefix('@') {
+        let body =
+            std::fs::read_to_string(path).with_context(|| format!("{flag}: cannot read {path}"))?;
+        (format!("{flag} file {path}"), body)
+    } else if text == "-" {
+        let mut body = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut body)
+            .with_context(|| format!("{flag}: cannot read standard input"))?;
+        (format!("{flag} from standard input"), body)
+    } else {
+        (flag.to_string(), text.to_string())
+    };
+    serde_json::from_str(&body).with_context(|| format!("{source} is not valid JSON"))
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    init_logging(cli.verbose);
+    let runtime = || {
+        Runtime::new(RuntimeOptions {
+            cache_dir: if cli.no_cache {
+                None
+            } else {
+                cli.cache_dir
+                    .clone()
+                    .or_else(crate::cache::ComponentCache::default_dir)
+            },
+            ..RuntimeOptions::default()
+        })
+    };
+    let result = match &cli.command {
+        Command::Validate(c) => c.execute(runtime),
+        Command::Describe(c) => c.execute(runtime),
+        Command::Check(c) => c.execute(runtime),
+        Command::Invoke(c) => c.execute(runtime),
+        Command::Poll(c) => c.execute(runtime),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            eprintln!("error: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+/// A failed command: what to print and the exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    /// A usage error (bad flags or input).
+    pub fn usage(e: anyhow::Error) -> Self {
+        Self {
+            code: exit::USAGE,
+            message: format!("{e:#}"),
+        }
+    }
+}
+
+impl From<LoadError> for Failure {
+    fn from(e: LoadError) -> Self {
+        Self {
+            code: exit::LOAD,
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<CallError> for Failure {
+    fn from(e: CallError) -> Self {
+        let code = match &e {
+            CallError::InvalidInput { .. }
+            | CallError::InvalidConnection(_)
+            | CallError::UnknownOperation { .. } => exit::USAGE,
+            CallError::Connector { .. } => exit::CONNECTOR,
+            CallError::Limit { .. } | CallError::Trap { .. } => exit::TRAP,
+            CallError::BadOutput { .. } => exit::BAD_OUTPUT,
+            CallError::Host { .. } => exit::LOAD,
+        };
+        Self {
+            code,
+            message: e.to_string(),
+        }
+    }
+}
+
+/// The result of a command.
+pub type CommandResult = std::result::Result<u8, Failure>;
+
+/// Builds the runtime; a failure here is the host's, reported as a load failure.
+pub fn make_runtime(
+    runtime: impl FnOnce() -> Result<Runtime>,
+) -> std::result::Result<Runtime, Failure> {
+    runtime().map_err(|e| Failure {
+        code: exit::LOAD,
+        message: format!("{e:#}"),
+    })
+}
+
+/// Prints a JSON value to stdout, pretty.
+pub fn print_json(value: &impl serde::Serialize) {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => println!("{text}"),
+        Err(e) => eprintln!("error: cannot print JSON: {e}"),
+    }
+}
+
+fn init_logging(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let default = match verbose {
+        0 => "warn,guest=info",
+        1 => "info,guest=debug",
+        _ => "debug,cranelift_codegen=info,wasmtime_cranelift=info",
+    };
+    let filter =
+        EnvFilter::try_from_env("CONNECTOR_HOST_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(true)
+        .without_time()
+        .try_init();
+}

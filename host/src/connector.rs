@@ -1,0 +1,483 @@
+//! A loaded connector, and calls into it: a fresh store per call, limits
+//! applied, inputs checked before and outputs checked after.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::Value;
+use wasmtime::Store;
+use wasmtime_wasi::WasiCtxBuilder;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+
+use crate::bindings::{self, types as wit};
+use crate::capabilities::Redactor;
+use crate::connection::Connection;
+use crate::description::{Description, OperationKind, pointer_or_root};
+use crate::engine::{EpochTicker, ticks_for};
+use crate::error::{CallError, ConnectorError, ErrorKind, LoadError};
+use crate::limits::{LimitKind, Limiter, Limits};
+use crate::runtime::{ConnectorOptions, Inspection, LoadReport};
+use crate::state::{HostState, LogSink, MAX_CAPTURED_OUTPUT};
+use crate::trap;
+
+/// The compiled schemas of one operation.
+struct Schemas {
+    input: Option<jsonschema::Validator>,
+    output: Option<jsonschema::Validator>,
+}
+
+/// A connector ready to be called. Cheap to share between threads; every
+/// call gets its own store and instance.
+pub struct Connector {
+    name: Arc<str>,
+    path: PathBuf,
+    pre: bindings::ConnectorPre<HostState>,
+    options: ConnectorOptions,
+    log_sink: Arc<dyn LogSink>,
+    description: Description,
+    schemas: HashMap<String, Schemas>,
+    load_report: LoadReport,
+    /// Keeps the epoch advancing while the connector lives, even after the
+    /// runtime that loaded it is dropped: without it deadlines never fire.
+    _ticker: Arc<EpochTicker>,
+}
+
+/// The result of an action.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Response {
+    pub status: u16,
+    pub body: Value,
+}
+
+/// One item a trigger found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Item {
+    pub id: String,
+    pub body: Value,
+}
+
+/// What one poll found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PollOutcome {
+    pub items: Vec<Item>,
+    /// The new state; `None` keeps the current one.
+    pub state: Option<Value>,
+    /// When the connector asks to be polled again; `None` keeps the recurrence.
+    #[serde(serialize_with = "ser_opt_millis")]
+    pub poll_again_after: Option<Duration>,
+}
+
+fn ser_opt_millis<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_some(&(d.as_millis() as u64)),
+        None => s.serialize_none(),
+    }
+}
+
+impl Connector {
+    /// Calls describe-service and list-operations, converts and checks them,
+    /// and compiles the schemas.
+    pub(crate) fn describe_and_build(
+        path: &Path,
+        pre: bindings::ConnectorPre<HostState>,
+        options: ConnectorOptions,
+        log_sink: Arc<dyn LogSink>,
+        ticker: Arc<EpochTicker>,
+        load_report: LoadReport,
+    ) -> Result<Inspection, LoadError> {
+        let file_name: Arc<str> = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "connector".into())
+            .into();
+        let mut connector = Connector {
+            name: file_name,
+            path: path.to_path_buf(),
+            pre,
+            options,
+            log_sink,
+            description: Description {
+                service: empty_service(),
+                operations: Vec::new(),
+            },
+            schemas: HashMap::new(),
+            load_report,
+            _ticker: ticker,
+        };
+        let describe_error = |e: CallError| LoadError::Describe {
+            path: path.to_path_buf(),
+            source: Box::new(e),
+        };
+        let (service, operations) = connector
+            .run("describe", &Redactor::default(), |store, guest| {
+                let provider = guest.connector_provider_provider();
+                let service = provider.call_describe_service(&mut *store)?;
+                let operations = provider.call_list_operations(&mut *store)?;
+                Ok((service, operations))
+            })
+            .map_err(describe_error)?;
+        let (description, problems) = Description::from_guest(service, operations);
+        if !description.service.id.is_empty() && problems.iter().all(|p| p.at != "service.id") {
+            connector.name = description.service.id.clone().into();
+        }
+        connector.schemas = compile_schemas(&description);
+        connector.description = description;
+        Ok(Inspection {
+            connector,
+            problems,
+        })
+    }
+
+    /// The connector's name: its service id (or its file name if that is unusable).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The component file it was loaded from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// What the connector says about itself.
+    pub fn description(&self) -> &Description {
+        &self.description
+    }
+
+    /// The limits its calls run under.
+    pub fn limits(&self) -> &Limits {
+        &self.options.limits
+    }
+
+    /// How it was loaded.
+    pub fn load_report(&self) -> &LoadReport {
+        &self.load_report
+    }
+
+    /// Tests a connection's values.
+    pub fn check_connection(&self, connection: &Connection) -> Result<(), CallError> {
+        let connection = self.resolve(connection)?;
+        let redactor = connection.redactor(&self.description);
+        self.run("check-connection", &redactor, |store, guest| {
+            guest
+                .connector_provider_provider()
+                .call_check_connection(&mut *store, &connection.to_wit())
+        })?
+        .map_err(|e| self.connector_error(e, &redactor))
+    }
+
+    /// Runs the action `operation` with `input`, which is checked against the
+    /// operation's input schema first; the output is checked against its
+    /// output schema.
+    pub fn invoke(
+        &self,
+        operation: &str,
+        connection: &Connection,
+        input: &Value,
+    ) -> Result<Response, CallError> {
+        self.expect_kind(operation, &[OperationKind::Action])?;
+        let schemas = &self.schemas[operation];
+        check_input(schemas.input.as_ref(), input)?;
+        let connection = self.resolve(connection)?;
+        let redactor = connection.redactor(&self.description);
+        let input_text = input.to_string();
+        let result = self.run(operation, &redactor, |store, guest| {
+            guest.connector_provider_provider().call_invoke(
+                &mut *store,
+                operation,
+                &connection.to_wit(),
+                &input_text,
+            )
+        })?;
+        let response = result.map_err(|e| self.connector_error(e, &redactor))?;
+        if !(100..=599).contains(&response.status) {
+            return Err(self.bad_output(
+                format!("status {} is not an HTTP status code", response.status),
+                &redactor,
+            ));
+        }
+        self.check_output_size(response.body.len())?;
+        let body = self.parse_output("body", &response.body, schemas.output.as_ref(), &redactor)?;
+        Ok(Response {
+            status: response.status,
+            body,
+        })
+    }
+
+    /// Polls the trigger `trigger` once with the last committed `state`.
+    pub fn poll(
+        &self,
+        trigger: &str,
+        connection: &Connection,
+        input: &Value,
+        state: Option<&Value>,
+    ) -> Result<PollOutcome, CallError> {
+        self.expect_kind(trigger, &[OperationKind::PollingTrigger])?;
+        let schemas = &self.schemas[trigger];
+        check_input(schemas.input.as_ref(), input)?;
+        let connection = self.resolve(connection)?;
+        let redactor = connection.redactor(&self.description);
+        let input_text = input.to_string();
+        let state_text = state.map(Value::to_string);
+        let result = self.run(trigger, &redactor, |store, guest| {
+            guest.connector_provider_trigger().call_poll(
+                &mut *store,
+                trigger,
+                &connection.to_wit(),
+                &input_text,
+                state_text.as_ref(),
+            )
+        })?;
+        let result = result.map_err(|e| self.connector_error(e, &redactor))?;
+        let size = result
+            .items
+            .iter()
+            .map(|i| i.id.len() + i.body.len())
+            .sum::<usize>()
+            + result.state.as_ref().map_or(0, String::len);
+        self.check_output_size(size)?;
+        let mut items = Vec::with_capacity(result.items.len());
+        let mut seen = std::collections::HashSet::new();
+        for (i, item) in result.items.into_iter().enumerate() {
+            if item.id.is_empty() {
+                return Err(self.bad_output(format!("item {i} has an empty id"), &redactor));
+            }
+            if !seen.insert(item.id.clone()) {
+                return Err(self.bad_output(
+                    format!("item id {:?} appears twice in one poll", item.id),
+                    &redactor,
+                ));
+            }
+            let body = self.parse_output(
+                &format!("item {:?}", item.id),
+                &item.body,
+                schemas.output.as_ref(),
+                &redactor,
+            )?;
+            items.push(Item { id: item.id, body });
+        }
+        let state =
+            match result.state {
+                Some(text) => Some(serde_json::from_str(&text).map_err(|e| {
+                    self.bad_output(format!("new state is not JSON: {e}"), &redactor)
+                })?),
+                None => None,
+            };
+        Ok(PollOutcome {
+            items,
+            state,
+            poll_again_after: result.poll_again_after_ms.map(Duration::from_millis),
+        })
+    }
+
+    fn resolve(&self, connection: &Connection) -> Result<Connection, CallError> {
+        connection
+            .resolve(&self.description)
+            .map_err(|e| CallError::InvalidConnection(format!("{e:#}")))
+    }
+
+    fn expect_kind(&self, id: &str, kinds: &[OperationKind]) -> Result<(), CallError> {
+        let unknown = |message: String| CallError::UnknownOperation {
+            connector: self.name.to_string(),
+            message,
+        };
+        let Some(op) = self.description.operation(id) else {
+            let ids: Vec<&str> = self
+                .description
+                .operations
+                .iter()
+                .map(|o| o.id.as_str())
+                .collect();
+            return Err(unknown(format!(
+                "has no operation {id:?} (it has: {})",
+                ids.join(", ")
+            )));
+        };
+        if !kinds.contains(&op.kind) {
+            let hint = match op.kind {
+                OperationKind::Action => "invoke it",
+                OperationKind::PollingTrigger => "poll it",
+                OperationKind::PushTrigger => "bind it to an event source",
+            };
+            return Err(unknown(format!("{id:?} is a {}; {hint} instead", op.kind)));
+        }
+        Ok(())
+    }
+
+    fn connector_error(&self, e: wit::ConnectorError, redactor: &Redactor) -> CallError {
+        CallError::Connector {
+            connector: self.name.to_string(),
+            error: ConnectorError {
+                kind: match e.kind {
+                    wit::ErrorKind::InvalidInput => ErrorKind::InvalidInput,
+                    wit::ErrorKind::Unauthorized => ErrorKind::Unauthorized,
+                    wit::ErrorKind::Forbidden => ErrorKind::Forbidden,
+                    wit::ErrorKind::NotFound => ErrorKind::NotFound,
+                    wit::ErrorKind::Conflict => ErrorKind::Conflict,
+                    wit::ErrorKind::Throttled => ErrorKind::Throttled,
+                    wit::ErrorKind::Transient => ErrorKind::Transient,
+                    wit::ErrorKind::Internal => ErrorKind::Internal,
+                },
+                code: redactor.redact(crate::state::truncate(&e.code, 128)),
+                message: redactor.redact(crate::state::truncate(&e.message, 4096)),
+                retry_after_ms: e.retry_after_ms,
+            },
+        }
+    }
+
+    fn bad_output(&self, problem: String, redactor: &Redactor) -> CallError {
+        CallError::BadOutput {
+            connector: self.name.to_string(),
+            problem: redactor.redact(&problem),
+        }
+    }
+
+    fn check_output_size(&self, size: usize) -> Result<(), CallError> {
+        let max = self.options.limits.max_output_bytes;
+        if size > max {
+            return Err(CallError::Limit {
+                connector: self.name.to_string(),
+                limit: LimitKind::Output,
+                detail: format!("returned {size} bytes of output; the limit is {max}"),
+            });
+        }
+        Ok(())
+    }
+
+    fn parse_output(
+        &self,
+        what: &str,
+        text: &str,
+        schema: Option<&jsonschema::Validator>,
+        redactor: &Redactor,
+    ) -> Result<Value, CallError> {
+        let value: Value = serde_json::from_str(text)
+            .map_err(|e| self.bad_output(format!("{what} is not JSON: {e}"), redactor))?;
+        if let Some(schema) = schema {
+            if let Some(error) = schema.iter_errors(&value).next() {
+                return Err(self.bad_output(
+                    format!(
+                        "{what} does not match the output schema at {}: {error}",
+                        pointer_or_root(&error.instance_path().to_string())
+                    ),
+                    redactor,
+                ));
+            }
+        }
+        Ok(value)
+    }
+
+    /// Runs `f` against a fresh instance in a fresh store with the
+    /// connector's limits, and turns traps into typed errors.
+    fn run<R>(
+        &self,
+        operation: &str,
+        redactor: &Redactor,
+        f: impl FnOnce(&mut Store<HostState>, &bindings::Connector) -> wasmtime::Result<R>,
+    ) -> Result<R, CallError> {
+        let limits = &self.options.limits;
+        let host_error = |message: String| CallError::Host {
+            connector: self.name.to_string(),
+            message,
+        };
+        let stdout = MemoryOutputPipe::new(MAX_CAPTURED_OUTPUT);
+        let stderr = MemoryOutputPipe::new(MAX_CAPTURED_OUTPUT);
+        let mut wasi = WasiCtxBuilder::new();
+        wasi.stdout(stdout.clone()).stderr(stderr.clone());
+        for grant in &self.options.grants.dirs {
+            grant
+                .apply(&mut wasi)
+                .map_err(|e| host_error(format!("{e:#}")))?;
+        }
+        let state = HostState::new(
+            wasi.build(),
+            Limiter::new(limits),
+            self.name.clone(),
+            operation.to_string(),
+            Arc::new(redactor.clone()),
+            self.log_sink.clone(),
+            stdout,
+            stderr,
+        );
+        let mut store = Store::new(self.pre.engine(), state);
+        store.limiter(|state| &mut state.limiter);
+        store
+            .set_fuel(limits.fuel.unwrap_or(u64::MAX))
+            .map_err(|e| host_error(format!("setting fuel: {e}")))?;
+        store.set_epoch_deadline(ticks_for(limits.timeout));
+        store.epoch_deadline_trap();
+
+        let result = self
+            .pre
+            .instantiate(&mut store)
+            .and_then(|guest| f(&mut store, &guest));
+        let dropped = store.data().dropped_log_records();
+        if dropped > 0 {
+            tracing::warn!(connector = %self.name, operation, "dropped {dropped} guest log records past the limit of {}", crate::state::MAX_LOG_RECORDS);
+        }
+        let stdout = store.data().stdout_text();
+        if !stdout.trim().is_empty() {
+            tracing::debug!(target: "guest", connector = %self.name, operation, "stdout: {}", stdout.trim_end());
+        }
+        result.map_err(|error| trap::classify(&error, &store, &self.name, limits))
+    }
+}
+
+fn check_input(schema: Option<&jsonschema::Validator>, input: &Value) -> Result<(), CallError> {
+    let Some(schema) = schema else {
+        return Ok(());
+    };
+    let errors: Vec<_> = schema.iter_errors(input).collect();
+    let Some(first) = errors.first() else {
+        return Ok(());
+    };
+    let mut message = first.to_string();
+    if errors.len() > 1 {
+        message.push_str(&format!(
+            " (and {} more problem{})",
+            errors.len() - 1,
+            if errors.len() == 2 { "" } else { "s" }
+        ));
+    }
+    Err(CallError::InvalidInput {
+        pointer: pointer_or_root(&first.instance_path().to_string()),
+        message,
+    })
+}
+
+fn compile_schemas(description: &Description) -> HashMap<String, Schemas> {
+    // Broken schemas are reported as problems by `Description::from_guest`;
+    // a connector with problems is not callable through `Runtime::load`.
+    description
+        .operations
+        .iter()
+        .map(|op| {
+            (
+                op.id.clone(),
+                Schemas {
+                    input: jsonschema::validator_for(&op.input_schema).ok(),
+                    output: jsonschema::validator_for(&op.output_schema).ok(),
+                },
+            )
+        })
+        .collect()
+}
+
+fn empty_service() -> crate::description::Service {
+    crate::description::Service {
+        id: String::new(),
+        display_name: String::new(),
+        description: String::new(),
+        version: String::new(),
+        brand_color: String::new(),
+        icon_uri: String::new(),
+        connection_parameters: Vec::new(),
+        capabilities: crate::description::Capabilities {
+            outbound_hosts: Vec::new(),
+            directories: Vec::new(),
+        },
+    }
+}

@@ -1,0 +1,185 @@
+//! The [`Runtime`]: one engine, one linker, one compiled-component cache,
+//! shared by every connector the host loads.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Result;
+use wasmtime::Engine;
+use wasmtime::component::{HasSelf, Linker};
+
+use crate::bindings;
+use crate::cache::{ComponentCache, Origin};
+use crate::capabilities::Grants;
+use crate::connector::Connector;
+use crate::description::Problem;
+use crate::engine::{self, EpochTicker};
+use crate::error::LoadError;
+use crate::limits::Limits;
+use crate::loader;
+use crate::state::{HostState, LogSink, TracingSink};
+
+/// How the runtime is set up.
+pub struct RuntimeOptions {
+    /// Where compiled components are cached; `None` compiles every time.
+    pub cache_dir: Option<PathBuf>,
+    /// Where guest log records go.
+    pub log_sink: Arc<dyn LogSink>,
+}
+
+impl Default for RuntimeOptions {
+    fn default() -> Self {
+        Self {
+            cache_dir: ComponentCache::default_dir(),
+            log_sink: Arc::new(TracingSink),
+        }
+    }
+}
+
+/// What an operator decides for one connector.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectorOptions {
+    pub limits: Limits,
+    pub grants: Grants,
+}
+
+/// How a load went: where the compiled code came from and how long it took.
+#[derive(Debug, Clone)]
+pub struct LoadReport {
+    pub origin: Origin,
+    pub elapsed: Duration,
+    pub cache_warnings: Vec<String>,
+}
+
+/// A loaded connector together with what is wrong with its description.
+pub struct Inspection {
+    pub connector: Connector,
+    pub problems: Vec<Problem>,
+}
+
+/// The host runtime.
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<HostState>,
+    cache: Option<ComponentCache>,
+    log_sink: Arc<dyn LogSink>,
+    ticker: Arc<EpochTicker>,
+}
+
+impl Runtime {
+    /// Creates the engine, links the host's imports and starts the epoch ticker.
+    pub fn new(options: RuntimeOptions) -> Result<Self> {
+        let engine = engine::new_engine()?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
+            .map_err(|e| anyhow::anyhow!("linking WASI: {e}"))?;
+        bindings::Connector::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
+            .map_err(|e| anyhow::anyhow!("linking the contract's imports: {e}"))?;
+        let ticker = EpochTicker::start(&engine)?;
+        Ok(Self {
+            engine,
+            linker,
+            cache: options.cache_dir.map(ComponentCache::new),
+            log_sink: options.log_sink,
+            ticker: Arc::new(ticker),
+        })
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The compiled-component cache, if any.
+    pub fn cache(&self) -> Option<&ComponentCache> {
+        self.cache.as_ref()
+    }
+
+    /// Loads a connector whose description must be free of problems.
+    pub fn load(&self, path: &Path, options: ConnectorOptions) -> Result<Connector, LoadError> {
+        let inspection = self.inspect(path, options)?;
+        if !inspection.problems.is_empty() {
+            return Err(LoadError::Description {
+                path: path.to_path_buf(),
+                problems: inspection.problems,
+            });
+        }
+        Ok(inspection.connector)
+    }
+
+    /// Loads a connector and reports the problems of its description
+    /// instead of failing on them (what `validate` needs).
+    pub fn inspect(&self, path: &Path, options: ConnectorOptions) -> Result<Inspection, LoadError> {
+        for grant in &options.grants.dirs {
+            grant.check().map_err(LoadError::Grant)?;
+        }
+        let bytes = loader::read(path)?;
+        loader::check_header(path, &bytes)?;
+        let loaded = match &self.cache {
+            Some(cache) => cache.load_or_compile(&self.engine, &bytes),
+            None => {
+                let start = std::time::Instant::now();
+                wasmtime::component::Component::from_binary(&self.engine, &bytes).map(|component| {
+                    crate::cache::Loaded {
+                        component,
+                        origin: Origin::Compiled,
+                        elapsed: start.elapsed(),
+                        cache_warnings: Vec::new(),
+                    }
+                })
+            }
+        }
+        .map_err(|e| LoadError::Invalid {
+            path: path.to_path_buf(),
+            message: first_line(&format!("{e:#}")),
+        })?;
+        for warning in &loaded.cache_warnings {
+            tracing::warn!("{warning}");
+        }
+        let contract_problems = loader::check_contract(&self.engine, &loaded.component);
+        if !contract_problems.is_empty() {
+            return Err(LoadError::Contract {
+                path: path.to_path_buf(),
+                problems: contract_problems,
+            });
+        }
+        let contract_error = |message: String| LoadError::Contract {
+            path: path.to_path_buf(),
+            problems: vec![Problem::new("component", message)],
+        };
+        let instance_pre = self
+            .linker
+            .instantiate_pre(&loaded.component)
+            .map_err(|e| contract_error(format!("cannot be linked: {e:#}")))?;
+        let pre = bindings::ConnectorPre::new(instance_pre)
+            .map_err(|e| contract_error(format!("its exports do not match the contract: {e:#}")))?;
+        let report = LoadReport {
+            origin: loaded.origin,
+            elapsed: loaded.elapsed,
+            cache_warnings: loaded.cache_warnings,
+        };
+        tracing::info!(
+            component = %path.display(),
+            origin = ?report.origin,
+            elapsed_ms = report.elapsed.as_secs_f64() * 1000.0,
+            "{}",
+            match report.origin {
+                Origin::Cache => "loaded compiled component from cache",
+                Origin::Compiled => "compiled component",
+            }
+        );
+        Connector::describe_and_build(
+            path,
+            pre,
+            options,
+            self.log_sink.clone(),
+            self.ticker.clone(),
+            report,
+        )
+    }
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or(text).to_string()
+}

@@ -1,0 +1,171 @@
+//! The per-call store data: WASI context, limits, and the guest's log.
+//!
+//! A fresh [`HostState`] (and so a fresh store) is made for every call, so
+//! nothing one call leaves behind is seen by the next.
+
+use std::sync::Arc;
+
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use crate::bindings::{self, Level};
+use crate::capabilities::Redactor;
+use crate::limits::Limiter;
+
+/// Longest log message kept from a guest; the rest is cut off.
+pub const MAX_LOG_MESSAGE: usize = 4096;
+/// Most fields kept on one guest log record.
+pub const MAX_LOG_FIELDS: usize = 32;
+/// Most log records one call may write; later ones are counted and dropped.
+pub const MAX_LOG_RECORDS: usize = 1000;
+/// Bytes of the guest's stdout and stderr kept (for panic messages).
+pub const MAX_CAPTURED_OUTPUT: usize = 64 << 10;
+
+/// One log record from a guest, after truncation and redaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogRecord {
+    pub level: Level,
+    pub message: String,
+    pub fields: Vec<(String, String)>,
+}
+
+/// Receives the log records of a guest. The CLI prints them; tests collect them.
+pub trait LogSink: Send + Sync {
+    /// Called once per kept record, with the connector's name and the operation.
+    fn record(&self, connector: &str, operation: &str, record: &LogRecord);
+}
+
+/// The default sink: `tracing` events with target `guest`.
+#[derive(Debug, Default)]
+pub struct TracingSink;
+
+impl LogSink for TracingSink {
+    fn record(&self, connector: &str, operation: &str, r: &LogRecord) {
+        let fields = r
+            .fields
+            .iter()
+            .map(|(k, v)| format!("{k}={v:?}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        macro_rules! emit {
+            ($lvl:ident) => {
+                tracing::$lvl!(target: "guest", connector, operation, fields = %fields, "{}", r.message)
+            };
+        }
+        match r.level {
+            Level::Trace => emit!(trace),
+            Level::Debug => emit!(debug),
+            Level::Info => emit!(info),
+            Level::Warn => emit!(warn),
+            Level::Error => emit!(error),
+        }
+    }
+}
+
+/// The data of one call's store.
+pub struct HostState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    /// Enforces memory and table limits, and remembers what it refused.
+    pub limiter: Limiter,
+    pub(crate) connector: Arc<str>,
+    pub(crate) operation: String,
+    pub(crate) redactor: Arc<Redactor>,
+    pub(crate) log_sink: Arc<dyn LogSink>,
+    /// Records written, kept or not.
+    pub(crate) log_count: usize,
+    pub(crate) stderr: MemoryOutputPipe,
+    pub(crate) stdout: MemoryOutputPipe,
+}
+
+impl HostState {
+    pub(crate) fn new(
+        wasi: WasiCtx,
+        limiter: Limiter,
+        connector: Arc<str>,
+        operation: String,
+        redactor: Arc<Redactor>,
+        log_sink: Arc<dyn LogSink>,
+        stdout: MemoryOutputPipe,
+        stderr: MemoryOutputPipe,
+    ) -> Self {
+        Self {
+            wasi,
+            table: ResourceTable::new(),
+            limiter,
+            connector,
+            operation,
+            redactor,
+            log_sink,
+            log_count: 0,
+            stderr,
+            stdout,
+        }
+    }
+
+    /// What the guest wrote to stderr, redacted, lossily decoded.
+    pub fn stderr_text(&self) -> String {
+        self.redactor
+            .redact(&String::from_utf8_lossy(&self.stderr.contents()))
+    }
+
+    /// What the guest wrote to stdout, redacted, lossily decoded.
+    pub fn stdout_text(&self) -> String {
+        self.redactor
+            .redact(&String::from_utf8_lossy(&self.stdout.contents()))
+    }
+
+    /// Log records past [`MAX_LOG_RECORDS`] that were dropped.
+    pub fn dropped_log_records(&self) -> usize {
+        self.log_count.saturating_sub(MAX_LOG_RECORDS)
+    }
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl bindings::connector::provider::log::Host for HostState {
+    fn log(&mut self, level: Level, message: String, fields: Vec<(String, String)>) {
+        self.log_count += 1;
+        if self.log_count > MAX_LOG_RECORDS {
+            return;
+        }
+        let record = LogRecord {
+            level,
+            message: self.redactor.redact(truncate(&message, MAX_LOG_MESSAGE)),
+            fields: fields
+                .iter()
+                .take(MAX_LOG_FIELDS)
+                .map(|(k, v)| {
+                    (
+                        self.redactor.redact(truncate(k, 128)),
+                        self.redactor.redact(truncate(v, MAX_LOG_MESSAGE)),
+                    )
+                })
+                .collect(),
+        };
+        self.log_sink
+            .record(&self.connector, &self.operation, &record);
+    }
+}
+
+impl bindings::connector::provider::types::Host for HostState {}
+
+/// The longest prefix of `text` of at most `max` bytes that ends on a char boundary.
+pub fn truncate(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}

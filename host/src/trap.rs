@@ -1,0 +1,117 @@
+//! Turning a failed call into a typed error: which limit was hit, or how
+//! the guest crashed. Traps are told apart by their type, never by message.
+
+use wasmtime::{Store, Trap};
+
+use crate::error::{CallError, TrapKind};
+use crate::limits::{LimitKind, Limits};
+use crate::state::HostState;
+
+/// Classifies the error of a call made in `store`.
+pub fn classify(
+    error: &wasmtime::Error,
+    store: &Store<HostState>,
+    connector: &str,
+    limits: &Limits,
+) -> CallError {
+    let limit = |limit: LimitKind, detail: String| CallError::Limit {
+        connector: connector.to_string(),
+        limit,
+        detail,
+    };
+    let state = store.data();
+    let trap = error.downcast_ref::<Trap>().copied();
+    match trap {
+        Some(Trap::OutOfFuel) => {
+            return limit(
+                LimitKind::Fuel,
+                format!("used all {} units of fuel", limits.fuel.unwrap_or(u64::MAX)),
+            );
+        }
+        Some(Trap::Interrupt) => {
+            return limit(
+                LimitKind::Time,
+                format!("still running after {} ms", limits.timeout.as_millis()),
+            );
+        }
+        _ => {}
+    }
+    // A refused memory.grow is not itself a trap: the guest sees an
+    // allocation failure and usually aborts. Report the cause, not the abort.
+    if state.limiter.memory_refused {
+        return limit(
+            LimitKind::Memory,
+            format!(
+                "tried to grow its memory past {} bytes",
+                limits.max_memory_bytes
+            ),
+        );
+    }
+    if state.limiter.table_refused {
+        return limit(
+            LimitKind::Table,
+            format!(
+                "tried to grow a table past {} elements or create more than {} instances",
+                limits.max_table_elements, limits.max_instances
+            ),
+        );
+    }
+    let kind = match trap {
+        Some(Trap::StackOverflow) => TrapKind::StackOverflow,
+        Some(Trap::UnreachableCodeReached) => TrapKind::Panic(panic_message(&state.stderr_text())),
+        Some(other) => TrapKind::Other(other.to_string()),
+        None => {
+            return CallError::Host {
+                connector: connector.to_string(),
+                message: state.redactor.redact(&format!("{error:#}")),
+            };
+        }
+    };
+    CallError::Trap {
+        connector: connector.to_string(),
+        kind,
+    }
+}
+
+/// The panic message a guest printed to stderr before aborting, if any.
+///
+/// Rust prints `thread '...' panicked at file:line:col:` and the message on
+/// the next lines; other languages print a traceback whose last lines say
+/// what went wrong. Either way the text is cut to a few hundred bytes.
+pub fn panic_message(stderr: &str) -> String {
+    const MAX: usize = 500;
+    let text = if let Some(pos) = stderr.find("panicked at ") {
+        let after = &stderr[pos..];
+        let body = after.split_once('\n').map_or("", |(_, rest)| rest);
+        body.lines()
+            .take_while(|l| !l.starts_with("note: run with"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else {
+        let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+        lines[lines.len().saturating_sub(3)..].join("\n")
+    };
+    crate::state::truncate(text.trim(), MAX).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::panic_message;
+
+    #[test]
+    fn rust_panic_messages_are_extracted() {
+        let stderr = "thread '<unnamed>' panicked at src/lib.rs:38:9:\nhostile guest panicked on purpose\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n";
+        assert_eq!(panic_message(stderr), "hostile guest panicked on purpose");
+    }
+
+    #[test]
+    fn other_output_keeps_its_last_lines() {
+        let stderr =
+            "Traceback (most recent call last):\n  File \"app.py\", line 3\n\nValueError: boom\n";
+        assert_eq!(
+            panic_message(stderr),
+            "Traceback (most recent call last):\n  File \"app.py\", line 3\nValueError: boom"
+        );
+        assert_eq!(panic_message(""), "");
+    }
+}

@@ -1,0 +1,12 @@
+//! Integration tests of the host against real components: inline WAT for
+//! loader edge cases, and guests built from this repository's sources by
+//! `make guests` for everything else. One test binary, one module per topic.
+
+mod support;
+
+mod cache;
+mod cli;
+mod examples;
+mod hostile;
+mod loader;
+mod malformed;

@@ -1,0 +1,329 @@
+//! A deliberately misbehaving connector for the host's limit tests.
+//!
+//! Its description and operation list are well formed, so the host loads it;
+//! each operation then misbehaves in one specific way when invoked (spins,
+//! grows memory, overflows its stack, panics, floods the log, returns bodies
+//! that are huge, not JSON or of the wrong shape). The operation `ok` proves
+//! that the host keeps serving after another call has been stopped.
+//!
+//! The misbehaviour must survive the optimizer: loops and allocations go
+//! through [`std::hint::black_box`] so that release builds keep them.
+
+wit_bindgen::generate!({
+    path: "../../../wit",
+    world: "connector",
+});
+
+use std::hint::black_box;
+
+use connector::provider::log::{Level, log};
+use connector::provider::types::{
+    Binding, Capabilities, ConnectionParameter, ConnectorError, ErrorKind, ItemMode, Operation,
+    OperationKind, ParameterKind, PollResult, RawEvent, Response, ServiceDescription, TriggerItem,
+    TriggerSettings, Visibility,
+};
+use serde_json::{Value, json};
+
+/// The schema of every action's input and output, except where noted.
+const OBJECT_SCHEMA: &str = r#"{"type":"object"}"#;
+
+/// The body of a successful call.
+const OK_BODY: &str = r#"{"ok":true}"#;
+
+/// Size of the JSON string that `huge-output` returns, without its quotes.
+const HUGE_OUTPUT_BYTES: usize = 64 << 20;
+
+/// Size of each chunk that `grow-memory` allocates.
+const MEMORY_CHUNK_BYTES: usize = 1 << 20;
+
+/// How many records `log-flood` writes, and how long each message is.
+const LOG_FLOOD_RECORDS: usize = 100_000;
+const LOG_FLOOD_MESSAGE_BYTES: usize = 1024;
+
+/// The id of the polling trigger.
+const TICKS: &str = "ticks";
+
+/// The actions, each with a summary of how it misbehaves.
+const ACTIONS: &[(&str, &str)] = &[
+    ("ok", "Returns {\"ok\":true}."),
+    ("spin", "Loops forever."),
+    ("grow-memory", "Allocates and touches memory without bound."),
+    (
+        "recurse",
+        "Recurses without bound until the stack overflows.",
+    ),
+    ("panic", "Panics."),
+    ("huge-output", "Returns a 64 MiB JSON string."),
+    ("invalid-json", "Returns a body that is not JSON."),
+    (
+        "wrong-shape",
+        "Returns a body that does not match its output schema.",
+    ),
+    (
+        "log-flood",
+        "Writes 100000 log records of 1 KiB, then returns.",
+    ),
+    ("echo", "Returns its input as the body."),
+];
+
+/// The connector: a unit struct that the generated bindings call into.
+struct Component;
+
+impl exports::connector::provider::provider::Guest for Component {
+    fn describe_service() -> ServiceDescription {
+        ServiceDescription {
+            id: "hostile".into(),
+            display_name: "Hostile".into(),
+            description: "A test connector whose operations misbehave on purpose, \
+                          to exercise the host's limits."
+                .into(),
+            version: "0.1.0".into(),
+            brand_color: "#b00020".into(),
+            icon_uri: "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAgMCAxIDEiLz4=".into(),
+            connection_parameters: vec![
+                flag("panic", "Panic in check-connection."),
+                flag("spin", "Loop forever in check-connection."),
+            ],
+            capabilities: Capabilities {
+                outbound_hosts: Vec::new(),
+                directories: Vec::new(),
+            },
+        }
+    }
+
+    fn list_operations() -> Vec<Operation> {
+        let mut operations: Vec<Operation> = ACTIONS
+            .iter()
+            .map(|&(id, summary)| Operation {
+                id: id.into(),
+                summary: summary.into(),
+                description: format!("Hostile test action: {summary}"),
+                visibility: Visibility::Advanced,
+                kind: OperationKind::Action,
+                input_schema: OBJECT_SCHEMA.into(),
+                output_schema: if id == "wrong-shape" {
+                    json!({
+                        "type": "object",
+                        "properties": { "count": { "type": "integer" } },
+                        "required": ["count"],
+                    })
+                    .to_string()
+                } else {
+                    OBJECT_SCHEMA.into()
+                },
+                trigger: None,
+            })
+            .collect();
+        operations.push(Operation {
+            id: TICKS.into(),
+            summary: "Yields one tick per poll.".into(),
+            description: "Yields one item `tick-<n>` per poll, counting n up in its state. \
+                          Panics if the input has \"panic\": true."
+                .into(),
+            visibility: Visibility::Advanced,
+            kind: OperationKind::PollingTrigger,
+            input_schema: OBJECT_SCHEMA.into(),
+            output_schema: json!({
+                "type": "object",
+                "properties": { "n": { "type": "integer" } },
+                "required": ["n"],
+            })
+            .to_string(),
+            trigger: Some(TriggerSettings {
+                default_recurrence_seconds: 1,
+                item_mode: ItemMode::Split,
+            }),
+        });
+        operations
+    }
+
+    fn check_connection(connection: Vec<(String, String)>) -> Result<(), ConnectorError> {
+        if flag_set(&connection, "panic") {
+            panic!("hostile guest panicked in check-connection on purpose");
+        }
+        if flag_set(&connection, "spin") {
+            spin();
+        }
+        Ok(())
+    }
+
+    fn invoke(
+        operation_id: String,
+        _connection: Vec<(String, String)>,
+        input: String,
+    ) -> Result<Response, ConnectorError> {
+        let body = match operation_id.as_str() {
+            "ok" => OK_BODY.to_string(),
+            "spin" => spin(),
+            "grow-memory" => grow_memory(),
+            "recurse" => {
+                recurse(0);
+                unreachable!("recursion without bound returned")
+            }
+            "panic" => panic!("hostile guest panicked on purpose"),
+            "huge-output" => huge_output(),
+            "invalid-json" => "{not json".to_string(),
+            "wrong-shape" => r#"{"count":"seven"}"#.to_string(),
+            "log-flood" => {
+                log_flood();
+                OK_BODY.to_string()
+            }
+            "echo" => input,
+            other => return Err(unknown_operation(other)),
+        };
+        Ok(Response { status: 200, body })
+    }
+}
+
+impl exports::connector::provider::trigger::Guest for Component {
+    fn poll(
+        trigger_id: String,
+        _connection: Vec<(String, String)>,
+        input: String,
+        state: Option<String>,
+    ) -> Result<PollResult, ConnectorError> {
+        if trigger_id != TICKS {
+            return Err(unknown_operation(&trigger_id));
+        }
+        let input: Value = serde_json::from_str(&input)
+            .map_err(|e| invalid_input("bad-input", format!("input is not JSON: {e}")))?;
+        if input.get("panic") == Some(&Value::Bool(true)) {
+            panic!("hostile trigger panicked on purpose");
+        }
+        let n = match state {
+            None => 0,
+            Some(state) => serde_json::from_str::<Value>(&state)
+                .ok()
+                .and_then(|state| state.get("n")?.as_u64())
+                .ok_or_else(|| invalid_input("bad-state", "state must be {\"n\": integer}"))?,
+        };
+        Ok(PollResult {
+            items: vec![TriggerItem {
+                id: format!("tick-{n}"),
+                body: json!({ "n": n }).to_string(),
+            }],
+            state: Some(json!({ "n": n + 1 }).to_string()),
+            poll_again_after_ms: None,
+        })
+    }
+
+    fn push_binding(
+        _trigger_id: String,
+        _connection: Vec<(String, String)>,
+        _input: String,
+    ) -> Result<Binding, ConnectorError> {
+        Err(not_a_push_trigger())
+    }
+
+    fn handle_event(
+        _trigger_id: String,
+        _connection: Vec<(String, String)>,
+        _input: String,
+        _event: RawEvent,
+    ) -> Result<Vec<TriggerItem>, ConnectorError> {
+        Err(not_a_push_trigger())
+    }
+}
+
+/// Loops forever. `black_box` hides the counter from the optimizer, which
+/// could otherwise prove the loop has no effect.
+fn spin() -> ! {
+    let mut counter: u64 = 0;
+    loop {
+        counter = black_box(counter.wrapping_add(1));
+    }
+}
+
+/// Allocates 1 MiB chunks filled with non-zero bytes (so every page is
+/// written, not just reserved) and keeps them all, until the host's memory
+/// limit stops it or the allocator aborts.
+fn grow_memory() -> ! {
+    let mut hoard: Vec<Vec<u8>> = Vec::new();
+    loop {
+        let chunk = vec![0xA5u8; MEMORY_CHUNK_BYTES];
+        hoard.push(black_box(chunk));
+        black_box(&hoard);
+    }
+}
+
+/// Recurses until the stack overflows.
+///
+/// `a` is used after the recursive call returns, so the call is not in tail
+/// position and cannot become a loop. The exit test depends on a value the
+/// optimizer cannot see, so the compiler does not consider the function
+/// unconditionally recursive, though it never exits at run time.
+///
+/// Only scalars go through `black_box`: they stay in WebAssembly locals, on
+/// the engine's own stack, so the recursion ends in the engine's "call stack
+/// exhausted" trap. An array in the frame would live on Rust's shadow stack
+/// in linear memory instead, and overflowing that shows up as an
+/// out-of-bounds memory access, which says less about what happened.
+#[inline(never)]
+fn recurse(depth: u64) -> u64 {
+    let a = black_box(depth.wrapping_mul(31));
+    if black_box(depth) == u64::MAX {
+        return a;
+    }
+    let below = recurse(black_box(depth + 1));
+    black_box(a ^ below)
+}
+
+/// A JSON string whose contents are 64 MiB of `x`.
+fn huge_output() -> String {
+    let mut body = String::with_capacity(HUGE_OUTPUT_BYTES + 2);
+    body.push('"');
+    body.extend(std::iter::repeat_n('x', HUGE_OUTPUT_BYTES));
+    body.push('"');
+    body
+}
+
+/// Writes many 1 KiB log records as fast as it can.
+fn log_flood() {
+    let message =
+        "flood ".repeat(LOG_FLOOD_MESSAGE_BYTES / 6 + 1)[..LOG_FLOOD_MESSAGE_BYTES].to_string();
+    for i in 0..LOG_FLOOD_RECORDS {
+        log(
+            Level::Info,
+            &message,
+            &[("record".to_string(), i.to_string())],
+        );
+    }
+}
+
+/// A boolean connection parameter that is off unless set.
+fn flag(name: &str, description: &str) -> ConnectionParameter {
+    ConnectionParameter {
+        name: name.into(),
+        display_name: name.into(),
+        description: description.into(),
+        kind: ParameterKind::Boolean,
+        required: false,
+        default_value: Some("false".into()),
+    }
+}
+
+/// Whether the connection sets the parameter `name` to `true`.
+fn flag_set(connection: &[(String, String)], name: &str) -> bool {
+    connection
+        .iter()
+        .any(|(key, value)| key == name && value == "true")
+}
+
+fn invalid_input(code: &str, message: impl Into<String>) -> ConnectorError {
+    ConnectorError {
+        kind: ErrorKind::InvalidInput,
+        code: code.into(),
+        message: message.into(),
+        retry_after_ms: None,
+    }
+}
+
+fn unknown_operation(id: &str) -> ConnectorError {
+    invalid_input("unknown-operation", format!("no operation named `{id}`"))
+}
+
+fn not_a_push_trigger() -> ConnectorError {
+    invalid_input("not-a-push-trigger", "this connector has no push triggers")
+}
+
+export!(Component);
