@@ -27,6 +27,7 @@ pub mod capabilities;
 pub mod cli;
 pub mod connection;
 pub mod connector;
+pub mod deadline;
 pub mod description;
 pub mod engine;
 pub mod error;

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use serde_json::Value;
 
-use crate::capabilities::{DirGrant, Grants};
+use crate::capabilities::{DirGrant, GrantTemplate, Grants};
 use crate::connection::Connection;
 use crate::error::{CallError, LoadError};
 use crate::limits::{self, Limits};
@@ -72,6 +72,11 @@ pub struct ComponentArgs {
     /// Grant a directory: HOST_PATH[::GUEST_PATH][:ro]. Repeatable.
     #[arg(long = "dir", value_name = "GRANT")]
     pub dirs: Vec<DirGrant>,
+    /// Grant outbound HTTP to an origin: scheme://host[:port], `*.` for
+    /// subdomains, `{param}` for a connection value; add ` private` to let a
+    /// host name resolve to private addresses. Repeatable.
+    #[arg(long = "allow-http", value_name = "ORIGIN")]
+    pub http: Vec<GrantTemplate>,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -91,6 +96,18 @@ pub struct LimitArgs {
     /// Output a call may return, e.g. 16MiB.
     #[arg(long, value_name = "SIZE", default_value = "16MiB")]
     pub max_output: String,
+    /// Elements a table may grow to.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_table_elements)]
+    pub max_table_elements: usize,
+    /// Core instances, memories and tables one instantiation may create.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_instances)]
+    pub max_instances: usize,
+    /// Body size of one outbound HTTP response, e.g. 16MiB.
+    #[arg(long, value_name = "SIZE", default_value = "16MiB")]
+    pub max_http_response: String,
+    /// Calls into the connector that may run at once.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_concurrency)]
+    pub max_concurrency: usize,
 }
 
 impl LimitArgs {
@@ -113,7 +130,11 @@ impl LimitArgs {
             timeout: limits::parse_duration(&self.timeout).context("--timeout")?,
             max_memory_bytes: limits::parse_size(&self.max_memory).context("--max-memory")?,
             max_output_bytes: limits::parse_size(&self.max_output).context("--max-output")?,
-            ..Limits::default()
+            max_table_elements: self.max_table_elements,
+            max_instances: self.max_instances,
+            max_http_response_bytes: limits::parse_size(&self.max_http_response)
+                .context("--max-http-response")?,
+            max_concurrency: self.max_concurrency,
         })
     }
 }
@@ -125,6 +146,7 @@ impl ComponentArgs {
             limits: self.limits.to_limits()?,
             grants: Grants {
                 dirs: self.dirs.clone(),
+                http: self.http.clone(),
             },
         })
     }

@@ -3,10 +3,14 @@
 //! `make guests` for everything else. One test binary, one module per topic.
 
 mod support;
+mod taskapi;
 
 mod cache;
+mod capabilities;
 mod cli;
 mod examples;
 mod hostile;
 mod loader;
 mod malformed;
+mod secrets;
+mod tasks;
