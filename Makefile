@@ -15,7 +15,7 @@ RUST_GUESTS := example-files example-data example-tasks test-hostile test-malfor
 # Tests share one compiled-component cache, so each guest is compiled once per run.
 export CONNECTOR_HOST_TEST_CACHE ?= $(CURDIR)/target/component-cache
 
-.PHONY: all setup build guests test demo lint clean
+.PHONY: all setup build guests test demo lint bench fuzz clean
 
 all: build guests
 
@@ -46,6 +46,16 @@ test: guests
 
 demo: guests build
 	bash scripts/demo.sh
+
+# Benchmarks share the release profile with the tests, so nothing is rebuilt.
+bench: guests
+	$(CARGO) bench --profile release -p connector-host --bench isolation
+
+# A longer fuzz run than the suite's bounded one (see host/tests/all/fuzz.rs).
+FUZZ_SECS ?= 300
+fuzz: guests
+	CONNECTOR_HOST_FUZZ_SECS=$(FUZZ_SECS) CONNECTOR_HOST_FUZZ_ITERS=1000000 \
+	  $(CARGO) test --release -p connector-host --test all fuzz -- --nocapture
 
 lint:
 	$(CARGO) fmt --all -- --check

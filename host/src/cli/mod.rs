@@ -158,8 +158,12 @@ pub struct ConnectionArgs {
     /// A connection value: name=value. Repeatable.
     #[arg(short = 'c', long = "connection", value_name = "NAME=VALUE")]
     pub values: Vec<String>,
+    /// A connection value from an environment variable: name=VAR (keeps
+    /// secrets out of the command line). Repeatable.
+    #[arg(long = "connection-env", value_name = "NAME=VAR")]
+    pub env: Vec<String>,
     /// A JSON file of connection values: {"name": "value", ...}.
-    /// Values given with --connection override it.
+    /// Values given with --connection or --connection-env override it.
     #[arg(long, value_name = "FILE")]
     pub connection_file: Option<PathBuf>,
 }
@@ -170,6 +174,15 @@ impl ConnectionArgs {
         let mut connection = Connection::new();
         if let Some(file) = &self.connection_file {
             connection.read_file(file)?;
+        }
+        for pair in &self.env {
+            let Some((name, var)) = pair.split_once('=') else {
+                anyhow::bail!("--connection-env {pair:?} is not of the form name=VARIABLE");
+            };
+            let value = std::env::var(var).with_context(|| {
+                format!("--connection-env {name}={var}: the environment variable {var} is not set")
+            })?;
+            connection.set(name, value);
         }
         for pair in &self.values {
             connection.set_pair(pair)?;

@@ -9,6 +9,7 @@ mod cache;
 mod capabilities;
 mod cli;
 mod examples;
+mod fuzz;
 mod hostile;
 mod loader;
 mod malformed;
