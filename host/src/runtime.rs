@@ -14,7 +14,7 @@ use crate::cache::{ComponentCache, Origin};
 use crate::capabilities::Grants;
 use crate::connector::Connector;
 use crate::description::Problem;
-use crate::engine::{self, EpochTicker};
+use crate::engine::{self, EngineOptions, EpochTicker};
 use crate::error::LoadError;
 use crate::limits::Limits;
 use crate::loader;
@@ -26,6 +26,8 @@ pub struct RuntimeOptions {
     pub cache_dir: Option<PathBuf>,
     /// Where guest log records go.
     pub log_sink: Arc<dyn LogSink>,
+    /// Fuel metering and the instance allocator (see [`EngineOptions`]).
+    pub engine: EngineOptions,
 }
 
 impl Default for RuntimeOptions {
@@ -33,6 +35,7 @@ impl Default for RuntimeOptions {
         Self {
             cache_dir: ComponentCache::default_dir(),
             log_sink: Arc::new(TracingSink),
+            engine: EngineOptions::default(),
         }
     }
 }
@@ -65,12 +68,13 @@ pub struct Runtime {
     cache: Option<ComponentCache>,
     log_sink: Arc<dyn LogSink>,
     ticker: Arc<EpochTicker>,
+    engine_options: EngineOptions,
 }
 
 impl Runtime {
     /// Creates the engine, links the host's imports and starts the epoch ticker.
     pub fn new(options: RuntimeOptions) -> Result<Self> {
-        let engine = engine::new_engine()?;
+        let engine = engine::new_engine_for(&options.engine)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
             .map_err(|e| anyhow::anyhow!("linking WASI: {e}"))?;
@@ -87,12 +91,18 @@ impl Runtime {
             cache: options.cache_dir.map(ComponentCache::new),
             log_sink: options.log_sink,
             ticker: Arc::new(ticker),
+            engine_options: options.engine,
         })
     }
 
     /// The engine.
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// How the engine was set up.
+    pub fn engine_options(&self) -> &EngineOptions {
+        &self.engine_options
     }
 
     /// The compiled-component cache, if any.
@@ -117,6 +127,23 @@ impl Runtime {
     pub fn inspect(&self, path: &Path, options: ConnectorOptions) -> Result<Inspection, LoadError> {
         for grant in &options.grants.dirs {
             grant.check().map_err(LoadError::Grant)?;
+        }
+        if let Some(pool) = &self.engine_options.pooling {
+            let limits = &options.limits;
+            if limits.max_memory_bytes > pool.max_memory_bytes
+                || limits.max_table_elements > pool.max_table_elements
+            {
+                return Err(LoadError::Grant(anyhow::anyhow!(
+                    "{}: its limits (memory {} bytes, tables {} elements) exceed the \
+                     pooling allocator's slots (memory {} bytes, tables {} elements); \
+                     lower the limits or size the pool to them",
+                    path.display(),
+                    limits.max_memory_bytes,
+                    limits.max_table_elements,
+                    pool.max_memory_bytes,
+                    pool.max_table_elements
+                )));
+            }
         }
         let bytes = loader::read(path)?;
         loader::check_header(path, &bytes)?;
@@ -179,6 +206,7 @@ impl Runtime {
             options,
             self.log_sink.clone(),
             self.ticker.clone(),
+            self.engine_options.fuel,
             report,
         )
     }
