@@ -5,6 +5,7 @@
 #   make build   the host binary (target/release/connector-host)
 #   make guests  the Rust example and test connectors (wasm32-wasip2)
 #   make lint    formatting and clippy
+#   make bench   the benchmark suite: writes BENCHMARKS.md and target/bench/*.json
 
 CARGO ?= cargo
 WASM_TARGET := wasm32-wasip2
@@ -15,7 +16,7 @@ RUST_GUESTS := example-files example-data example-tasks test-hostile test-malfor
 # Tests share one compiled-component cache, so each guest is compiled once per run.
 export CONNECTOR_HOST_TEST_CACHE ?= $(CURDIR)/target/component-cache
 
-.PHONY: all setup build guests test demo lint bench fuzz clean
+.PHONY: all setup build guests test demo lint bench bench-peer fuzz clean
 
 all: build guests
 
@@ -48,8 +49,25 @@ demo: guests build
 	bash scripts/demo.sh
 
 # Benchmarks share the release profile with the tests, so nothing is rebuilt.
+# `bench` runs the isolation benchmark, then the suite of BENCHMARKS.md
+# (bench/suite), which rewrites that file's results table. Figure 7 needs the
+# Extism peer (bench-peer: a second wasmtime, ~5 minutes the first time);
+# if it cannot be built the suite says so and goes on.
 bench: guests
+	$(CARGO) build --release --target $(WASM_TARGET) -p test-bench
+	$(CARGO) build --release -p connector-bench -p bench-transform
+	-$(MAKE) bench-peer
 	$(CARGO) bench --profile release -p connector-host --bench isolation
+	target/release/connector-bench
+
+# The peer host of figure 7: Extism, in a workspace of its own
+# (bench/extism-peer), with its plugin built for wasm32-unknown-unknown.
+bench-peer:
+	@if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then :; \
+	 else echo "installing the wasm32-unknown-unknown target"; rustup target add wasm32-unknown-unknown; fi
+	cd bench/extism-peer && $(CARGO) build --profile release --target-dir ../../target -p extism-peer
+	cd bench/extism-peer && $(CARGO) build --profile release --target-dir ../../target \
+	  --target wasm32-unknown-unknown -p extism-bench-plugin
 
 # A longer fuzz run than the suite's bounded one (see host/tests/all/fuzz.rs).
 FUZZ_SECS ?= 300
