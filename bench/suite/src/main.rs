@@ -126,7 +126,10 @@ fn main() -> Result<()> {
             continue;
         }
         println!("== figure {figure}: {name}");
-        if let Err(e) = run(&ctx, &mut report) {
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&ctx, &mut report)))
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("it panicked (see above)")));
+        if let Err(e) = outcome {
             println!("figure {figure} failed: {e:#}");
             report.not_measured(
                 figure,

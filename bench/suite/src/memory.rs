@@ -15,7 +15,8 @@ use crate::report::{Entry, Report, Target};
 use crate::stats::{median, rss_bytes};
 
 const CONNECTORS: usize = 50;
-const INSTANCES: usize = 200;
+/// Below the default pool's 128 instances: idle instances hold pool slots.
+const INSTANCES: usize = 100;
 
 pub fn figure9(ctx: &Ctx, report: &mut Report) -> Result<()> {
     let path = ctx.bench_guest()?;

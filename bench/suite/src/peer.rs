@@ -39,6 +39,9 @@ pub fn figure7(ctx: &Ctx, report: &mut Report) -> Result<()> {
         return Ok(());
     }
     let (_runtime, connector) = host(ctx, EngineOptions::default())?;
+    // The component transport alone: raw wasmtime with the host's Config,
+    // bytes in and out as Extism does, no JSON checks.
+    let raw = crate::invoke::raw(&ctx.bench_guest()?, &EngineOptions::default())?;
     let conn = connector_host::Connection::new();
     let sizes = [("1 KB", 1024usize), ("1 MB", 1 << 20)];
     for (label, size) in sizes {
@@ -46,6 +49,9 @@ pub fn figure7(ctx: &Ctx, report: &mut Report) -> Result<()> {
         let input_file = ctx.out.join(format!("peer-input-{size}.json"));
         std::fs::write(&input_file, &text)?;
         let calls = if size > 4096 { 40 } else { 400 };
+        let mut live_raw = raw.live();
+        let (mut raw_fresh_us, mut raw_live_us, mut rr_fresh, mut rr_live) =
+            (vec![], vec![], vec![], vec![]);
         let (mut ours, mut fresh, mut live, mut r_fresh, mut r_live) =
             (vec![], vec![], vec![], vec![], vec![]);
         for _ in 0..ctx.rounds().min(5) {
@@ -71,13 +77,32 @@ pub fn figure7(ctx: &Ctx, report: &mut Report) -> Result<()> {
                     calls,
                     max_time: ctx.time(Duration::from_secs(1)),
                 },
-                &mut [(
-                    "host",
-                    Box::new(|| {
-                        connector.invoke("echo", &conn, &value).unwrap();
-                    }),
-                )],
+                &mut [
+                    (
+                        "host",
+                        Box::new(|| {
+                            connector.invoke("echo", &conn, &value).unwrap();
+                        }),
+                    ),
+                    (
+                        "raw fresh",
+                        Box::new(|| {
+                            raw.fresh_invoke("echo", &text);
+                        }),
+                    ),
+                    (
+                        "raw live",
+                        Box::new(|| {
+                            live_raw.invoke("echo", &text);
+                        }),
+                    ),
+                ],
             );
+            let (rf, rl) = (s[1].p50(), s[2].p50());
+            raw_fresh_us.push(rf);
+            raw_live_us.push(rl);
+            rr_fresh.push(f / rf);
+            rr_live.push(l / rl);
             let o = s[0].p50();
             ours.push(o);
             fresh.push(f);
@@ -97,6 +122,27 @@ pub fn figure7(ctx: &Ctx, report: &mut Report) -> Result<()> {
             target: if size > 4096 { Target::AtLeast(10.0) } else { Target::AtLeast(1.0) },
             if_missed: "the host parses and validates the JSON both ways, which Extism (bytes in, bytes out) does not",
             data: data.clone(),
+        });
+        let (rf, rl) = (median(&raw_fresh_us), median(&raw_live_us));
+        report.add(Entry {
+            figure: 7,
+            what: &format!("{label} echo, transport only: component with the host's Config (raw, fresh instance) vs Extism fresh"),
+            measured: format!("component {} ({:.0} MiB/s); Extism fresh {}", us(rf), mib / rf * 1e6, us(f)),
+            ratio_of: "Extism time / component time",
+            ratio: median(&rr_fresh),
+            target: if size > 4096 { Target::AtLeast(10.0) } else { Target::AtLeast(1.0) },
+            if_missed: "Extism's fresh plugin is one core module; a component instance has several, with its WASI state",
+            data: json!({"component_fresh_us": rf, "extism_fresh_us": f}),
+        });
+        report.add(Entry {
+            figure: 7,
+            what: &format!("{label} echo, transport only: live component instance (raw, the host's Config) vs Extism live"),
+            measured: format!("component {} ({:.0} MiB/s); Extism live {}", us(rl), mib / rl * 1e6, us(l)),
+            ratio_of: "Extism time / component time",
+            ratio: median(&rr_live),
+            target: if size > 4096 { Target::AtLeast(10.0) } else { Target::None },
+            if_missed: "",
+            data: json!({"component_live_us": rl, "extism_live_us": l}),
         });
         report.add(Entry {
             figure: 7,
