@@ -1,13 +1,15 @@
 //! The [`Runtime`]: one engine, one linker, one compiled-component cache,
 //! shared by every connector the host loads.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Result;
+use sha2::{Digest, Sha256};
 use wasmtime::Engine;
-use wasmtime::component::{HasSelf, Linker};
+use wasmtime::component::{Component, HasSelf, Linker};
 
 use crate::bindings;
 use crate::cache::{ComponentCache, Origin};
@@ -69,6 +71,13 @@ pub struct Runtime {
     log_sink: Arc<dyn LogSink>,
     ticker: Arc<EpochTicker>,
     engine_options: EngineOptions,
+    /// Components this runtime has compiled or loaded, by the SHA-256 of
+    /// their bytes, so that loading the same connector again (another
+    /// trigger, other options) shares its compiled code instead of mapping
+    /// another copy: about 0.6-1 MB resident per load of a Rust connector
+    /// (`BENCHMARKS.md`, figure 9). They stay loaded for the runtime's
+    /// life; a runtime sees few distinct components.
+    components: Mutex<HashMap<[u8; 32], Component>>,
 }
 
 impl Runtime {
@@ -92,6 +101,7 @@ impl Runtime {
             log_sink: options.log_sink,
             ticker: Arc::new(ticker),
             engine_options: options.engine,
+            components: Mutex::new(HashMap::new()),
         })
     }
 
@@ -147,9 +157,23 @@ impl Runtime {
         }
         let bytes = loader::read(path)?;
         loader::check_header(path, &bytes)?;
-        let loaded = match &self.cache {
-            Some(cache) => cache.load_or_compile(&self.engine, &bytes),
-            None => {
+        let started = std::time::Instant::now();
+        let digest: [u8; 32] = Sha256::digest(&bytes).into();
+        let known = self
+            .components
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&digest).cloned());
+        let loaded = match (known, &self.cache) {
+            // Loaded before by this runtime: share its compiled code.
+            (Some(component), _) => Ok(crate::cache::Loaded {
+                component,
+                origin: Origin::Cache,
+                elapsed: started.elapsed(),
+                cache_warnings: Vec::new(),
+            }),
+            (None, Some(cache)) => cache.load_or_compile(&self.engine, &bytes),
+            (None, None) => {
                 let start = std::time::Instant::now();
                 wasmtime::component::Component::from_binary(&self.engine, &bytes).map(|component| {
                     crate::cache::Loaded {
@@ -174,6 +198,11 @@ impl Runtime {
                 path: path.to_path_buf(),
                 problems: contract_problems,
             });
+        }
+        if let Ok(mut components) = self.components.lock() {
+            components
+                .entry(digest)
+                .or_insert_with(|| loaded.component.clone());
         }
         let contract_error = |message: String| LoadError::Contract {
             path: path.to_path_buf(),
