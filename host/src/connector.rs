@@ -32,6 +32,13 @@ struct Schemas {
 
 /// A connector ready to be called. Cheap to share between threads; every
 /// call gets its own store and instance.
+///
+/// Calls are synchronous and run guest code to completion (up to the
+/// call's timeout) on the calling thread. From async code, never call them
+/// on a tokio worker thread: run them with `tokio::task::spawn_blocking`,
+/// behind a semaphore with about one permit per core, so that many due
+/// triggers queue for a core instead of each holding a blocking thread and
+/// an instance (`BENCHMARKS.md`, figure 8, measures exactly that pattern).
 pub struct Connector {
     name: Arc<str>,
     path: PathBuf,
