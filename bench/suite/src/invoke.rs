@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::Ctx;
 use crate::raw::Raw;
 use crate::report::{Entry, Report, Target, us};
-use crate::stats::{Batch, Samples, interleave, median, ratio_of_rounds, throughput};
+use crate::stats::{Batch, Samples, interleave, load_average, median, ratio_of_rounds, throughput};
 
 /// A JSON input of about `bytes` bytes: a list of orders, as a workflow
 /// step would pass (see `bench_transform::sample_input`).
@@ -300,11 +300,12 @@ pub fn figures_2_to_5(ctx: &Ctx, report: &mut Report) -> Result<()> {
         ),
     ];
     for (what, make, target, why) in cases {
+        let load = load_average();
         let (one, two, ratio) = scaling(&*make);
         report.add(Entry {
             figure: 4,
             what: &format!("invokes/s with 2 threads vs 1: {what}"),
-            measured: format!("1 thread {one:.0}/s; 2 threads {two:.0}/s"),
+            measured: format!("1 thread {one:.0}/s; 2 threads {two:.0}/s; load average {load:.1} on 2 cores before"),
             ratio_of: "2 threads / 1 thread",
             ratio,
             target,

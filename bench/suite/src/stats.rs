@@ -160,3 +160,12 @@ pub fn rss_bytes() -> usize {
         })
         .map_or(0, |kib| kib * 1024)
 }
+
+/// The one-minute load average (Linux; NaN elsewhere): how busy the machine
+/// was, for figures that need both cores.
+pub fn load_average() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(f64::NAN)
+}
