@@ -266,13 +266,13 @@ pub fn figures_2_to_5(ctx: &Ctx, report: &mut Report) -> Result<()> {
             "host, fresh instance per call (default settings: pooling)",
             Box::new(|| host_call(&host_default, &small)),
             Target::AtLeast(1.5),
-            "resetting a pool slot changes page protections (mprotect, madvise): the process's mm lock and TLB shootdowns across both cores serialise the threads; and the 2 cores are shared with other jobs",
+            "two mprotect calls per call (the guest's first memory.grow, and the slot shrunk back at the next instantiation): each a TLB shootdown that stalls the other core; and no free second core (see the load average)",
         ),
         (
             "host, fresh instance per call (on-demand allocation)",
             Box::new(|| host_call(&host_od, &small)),
             Target::AtLeast(1.5),
-            "every instance maps and unmaps its memory (mmap/munmap, page faults): the process's mm lock and TLB shootdowns serialise the threads",
+            "every instance maps and unmaps its memory (mmap/munmap, page faults): the process's mm lock and TLB shootdowns serialise the threads; and no free second core (see the load average)",
         ),
         (
             "raw wasmtime, fresh instance per call (same settings as the host)",
@@ -296,7 +296,7 @@ pub fn figures_2_to_5(ctx: &Ctx, report: &mut Report) -> Result<()> {
                 })
             }),
             Target::AtLeast(1.8),
-            "both threads share one engine (its epoch counter and signal handlers); a 2-core VM shared with other jobs",
+            "no free second core: warm calls make no syscalls, so they scale only as far as the machine lets them (see the load average; 1.95 in a quieter run)",
         ),
     ];
     for (what, make, target, why) in cases {
