@@ -389,16 +389,16 @@ impl Connector {
     ) -> Result<Value, CallError> {
         let value: Value = serde_json::from_str(text)
             .map_err(|e| self.bad_output(format!("{what} is not JSON: {e}"), redactor))?;
-        if let Some(schema) = schema {
-            if let Some(error) = schema.iter_errors(&value).next() {
-                return Err(self.bad_output(
-                    format!(
-                        "{what} does not match the output schema at {}: {error}",
-                        pointer_or_root(&error.instance_path().to_string())
-                    ),
-                    redactor,
-                ));
-            }
+        if let Some(schema) = schema
+            && let Some(error) = schema.iter_errors(&value).next()
+        {
+            return Err(self.bad_output(
+                format!(
+                    "{what} does not match the output schema at {}: {error}",
+                    pointer_or_root(&error.instance_path().to_string())
+                ),
+                redactor,
+            ));
         }
         Ok(value)
     }
