@@ -436,6 +436,11 @@ impl Connector {
                 .apply(&mut wasi)
                 .map_err(|e| host_error(format!("{e:#}")))?;
         }
+        crate::capabilities::sockets::apply(
+            &self.options.grants.tcp,
+            self.options.grants.dns,
+            &mut wasi,
+        );
         let outbound = OutboundPolicy::new(
             self.http_grants(connection, redactor),
             limits.max_http_response_bytes as u64,

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use serde_json::Value;
 
-use crate::capabilities::{DirGrant, GrantTemplate, Grants};
+use crate::capabilities::{DirGrant, GrantTemplate, Grants, TcpGrant};
 use crate::connection::Connection;
 use crate::error::{CallError, LoadError};
 use crate::limits::{self, Limits};
@@ -77,6 +77,12 @@ pub struct ComponentArgs {
     /// host name resolve to private addresses. Repeatable.
     #[arg(long = "allow-http", value_name = "ORIGIN")]
     pub http: Vec<GrantTemplate>,
+    /// Grant raw TCP connections to an exact IP:PORT. Repeatable.
+    #[arg(long = "allow-tcp", value_name = "IP:PORT")]
+    pub tcp: Vec<TcpGrant>,
+    /// Let the guest resolve host names itself.
+    #[arg(long = "allow-dns")]
+    pub dns: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -147,6 +153,8 @@ impl ComponentArgs {
             grants: Grants {
                 dirs: self.dirs.clone(),
                 http: self.http.clone(),
+                tcp: self.tcp.clone(),
+                dns: self.dns,
             },
         })
     }
