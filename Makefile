@@ -10,7 +10,7 @@ CARGO ?= cargo
 WASM_TARGET := wasm32-wasip2
 WASM_DIR := target/$(WASM_TARGET)/release
 HOST_BIN := target/release/connector-host
-RUST_GUESTS := example-files example-data test-hostile test-malformed
+RUST_GUESTS := example-files example-data test-hostile test-malformed test-source
 
 # Tests share one compiled-component cache, so each guest is compiled once per run.
 export CONNECTOR_HOST_TEST_CACHE ?= $(CURDIR)/target/component-cache
