@@ -25,6 +25,7 @@ pub mod bindings;
 pub mod cache;
 pub mod capabilities;
 pub mod cli;
+pub mod config;
 pub mod connection;
 pub mod connector;
 pub mod description;
@@ -35,6 +36,7 @@ pub mod loader;
 pub mod runtime;
 pub mod state;
 pub mod trap;
+pub mod trigger;
 
 pub use connection::Connection;
 pub use connector::{Connector, Item, PollOutcome, Response};
