@@ -24,9 +24,9 @@ wit_bindgen::generate!({
 use std::fs;
 
 use connector::provider::types::{
-    Binding, Capabilities, ConnectionParameter, ConnectorError, DirectoryNeed, ErrorKind,
-    ItemMode, Operation, OperationKind, ParameterKind, PollResult, RawEvent, Response,
-    ServiceDescription, TriggerItem, TriggerSettings, Visibility,
+    Binding, Capabilities, ConnectionParameter, ConnectorError, DirectoryNeed, ErrorKind, ItemMode,
+    Operation, OperationKind, ParameterKind, PollResult, RawEvent, Response, ServiceDescription,
+    TriggerItem, TriggerSettings, Visibility,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -298,7 +298,9 @@ fn poll_sequence(
         None => 0,
         Some(text) => {
             serde_json::from_str::<SequenceState>(text)
-                .map_err(|e| invalid_input("bad-state", format!("state is not {{\"next\": n}}: {e}")))?
+                .map_err(|e| {
+                    invalid_input("bad-state", format!("state is not {{\"next\": n}}: {e}"))
+                })?
                 .next
         }
     };
@@ -343,23 +345,30 @@ fn poll_sequence(
     })
 }
 
-/// Adds one to the number in `path` (0 when the file does not exist) and returns it.
+/// Adds one to the number in `path` (0 when the file does not exist) and
+/// returns it. The new count is written to a temporary file and renamed
+/// over the old one, so that a host killed mid-write (the crash test does
+/// that) leaves the old count or the new one, never a torn file.
 fn bump_counter(path: &str) -> Result<u64, ConnectorError> {
-    let io = |e: std::io::Error| {
-        ConnectorError {
-            kind: ErrorKind::Internal,
-            code: "counter".into(),
-            message: format!("cannot update the counter {path}: {e}"),
-            retry_after_ms: None,
-        }
+    let fail = |message: String| ConnectorError {
+        kind: ErrorKind::Internal,
+        code: "counter".into(),
+        message,
+        retry_after_ms: None,
     };
+    let io = |e: std::io::Error| fail(format!("cannot update the counter {path}: {e}"));
     let current = match fs::read_to_string(path) {
-        Ok(text) => text.trim().parse::<u64>().unwrap_or(0),
+        Ok(text) => text
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| fail(format!("the counter {path} holds {text:?}, not a number")))?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
         Err(e) => return Err(io(e)),
     };
     let polls = current + 1;
-    fs::write(path, polls.to_string()).map_err(io)?;
+    let temporary = format!("{path}.tmp");
+    fs::write(&temporary, polls.to_string()).map_err(io)?;
+    fs::rename(&temporary, path).map_err(io)?;
     Ok(polls)
 }
 
@@ -396,7 +405,10 @@ fn webhook_items(event: &RawEvent) -> Result<Vec<TriggerItem>, ConnectorError> {
         .enumerate()
         .map(|(i, object)| {
             if !object.is_object() {
-                return Err(invalid_input("bad-body", format!("element {i} is not an object")));
+                return Err(invalid_input(
+                    "bad-body",
+                    format!("element {i} is not an object"),
+                ));
             }
             let id = match object.get("id") {
                 Some(Value::String(s)) if !s.is_empty() => s.clone(),
@@ -417,8 +429,12 @@ fn webhook_items(event: &RawEvent) -> Result<Vec<TriggerItem>, ConnectorError> {
 }
 
 fn parse_input<T: serde::de::DeserializeOwned>(input: &str) -> Result<T, ConnectorError> {
-    serde_json::from_str(input)
-        .map_err(|e| invalid_input("bad-input", format!("the input does not fit the schema: {e}")))
+    serde_json::from_str(input).map_err(|e| {
+        invalid_input(
+            "bad-input",
+            format!("the input does not fit the schema: {e}"),
+        )
+    })
 }
 
 fn invalid_input(code: &str, message: impl Into<String>) -> ConnectorError {
