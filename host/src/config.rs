@@ -52,7 +52,11 @@ pub struct ConfigProblem {
 
 impl ConfigProblem {
     /// A problem at `location`.
-    pub fn new(location: Option<Location>, at: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(
+        location: Option<Location>,
+        at: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             location,
             at: at.into(),
@@ -252,7 +256,10 @@ fn read_secret(source: &SecretSource) -> Result<String, String> {
                 .map_err(|e| format!("{} is not a JSON object: {e}", path.display()))?;
             match value.get(key) {
                 Some(Value::String(s)) => Ok(s.clone()),
-                Some(_) => Err(format!("{} has {key:?}, but not as a string", path.display())),
+                Some(_) => Err(format!(
+                    "{} has {key:?}, but not as a string",
+                    path.display()
+                )),
                 None => Err(format!("{} has no key {key:?}", path.display())),
             }
         }
@@ -345,7 +352,10 @@ impl Config {
 fn location(text: &str, offset: usize) -> Location {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let column = before.rfind('\n').map_or(before.len(), |i| before.len() - i - 1) + 1;
+    let column = before
+        .rfind('\n')
+        .map_or(before.len(), |i| before.len() - i - 1)
+        + 1;
     Location { line, column }
 }
 
@@ -353,15 +363,14 @@ fn location(text: &str, offset: usize) -> Location {
 pub fn parse_interval(text: &str) -> anyhow::Result<Duration> {
     let t = text.trim();
     for (unit, secs) in [("h", 3600u64), ("d", 86_400)] {
-        if let Some(n) = t.strip_suffix(unit) {
-            if let Ok(n) = n.trim().parse::<u64>() {
-                anyhow::ensure!(n > 0, "{t:?} is zero");
-                return Ok(Duration::from_secs(n.saturating_mul(secs)));
-            }
+        if let Some(n) = t.strip_suffix(unit)
+            && let Ok(n) = n.trim().parse::<u64>()
+        {
+            anyhow::ensure!(n > 0, "{t:?} is zero");
+            return Ok(Duration::from_secs(n.saturating_mul(secs)));
         }
     }
-    limits::parse_duration(t)
-        .map_err(|e| anyhow::anyhow!("{e} (units: ms, s, m, h, d)"))
+    limits::parse_duration(t).map_err(|e| anyhow::anyhow!("{e} (units: ms, s, m, h, d)"))
 }
 
 // ---- Raw TOML shapes --------------------------------------------------
@@ -476,9 +485,15 @@ impl Checker<'_> {
         Some(location(self.text, spanned.span().start))
     }
 
-    fn problem<T>(&mut self, spanned: &Spanned<T>, at: impl Into<String>, message: impl Into<String>) {
+    fn problem<T>(
+        &mut self,
+        spanned: &Spanned<T>,
+        at: impl Into<String>,
+        message: impl Into<String>,
+    ) {
         let location = self.at(spanned);
-        self.problems.push(ConfigProblem::new(location, at, message));
+        self.problems
+            .push(ConfigProblem::new(location, at, message));
     }
 
     fn path(&self, text: &str) -> PathBuf {
@@ -491,7 +506,12 @@ impl Checker<'_> {
     }
 
     /// An interval value, or `default` (with a problem recorded) if it is bad.
-    fn interval(&mut self, value: Option<&Spanned<String>>, at: &str, default: Duration) -> Duration {
+    fn interval(
+        &mut self,
+        value: Option<&Spanned<String>>,
+        at: &str,
+        default: Duration,
+    ) -> Duration {
         match value {
             None => default,
             Some(v) => match parse_interval(v.get_ref()) {
@@ -508,16 +528,31 @@ impl Checker<'_> {
         let host = self.check_host(raw.host.as_ref());
         let sink = self.check_sink(raw.sink.as_ref());
         let webhook = self.check_webhook(raw.webhook.as_ref());
-        let connectors: Vec<ConnectorConfig> =
-            raw.connectors.iter().map(|c| self.check_connector(c)).collect();
-        let connections: Vec<ConnectionConfig> =
-            raw.connections.iter().map(|c| self.check_connection(c)).collect();
+        let connectors: Vec<ConnectorConfig> = raw
+            .connectors
+            .iter()
+            .map(|c| self.check_connector(c))
+            .collect();
+        let connections: Vec<ConnectionConfig> = raw
+            .connections
+            .iter()
+            .map(|c| self.check_connection(c))
+            .collect();
         let triggers: Vec<TriggerConfig> =
             raw.triggers.iter().map(|t| self.check_trigger(t)).collect();
 
-        self.unique("[[connector]]", raw.connectors.iter().map(|c| &c.get_ref().name));
-        self.unique("[[connection]]", raw.connections.iter().map(|c| &c.get_ref().name));
-        self.unique("[[trigger]]", raw.triggers.iter().map(|t| &t.get_ref().name));
+        self.unique(
+            "[[connector]]",
+            raw.connectors.iter().map(|c| &c.get_ref().name),
+        );
+        self.unique(
+            "[[connection]]",
+            raw.connections.iter().map(|c| &c.get_ref().name),
+        );
+        self.unique(
+            "[[trigger]]",
+            raw.triggers.iter().map(|t| &t.get_ref().name),
+        );
 
         let connector_names: Vec<&str> = connectors.iter().map(|c| c.name.as_str()).collect();
         for c in &raw.connections {
@@ -609,20 +644,28 @@ impl Checker<'_> {
         };
         let state = match &raw.state {
             Some(s) if s.get_ref().trim().is_empty() => {
-                self.problem(s, "[host] state", "is empty (give a file name, e.g. state.db)");
+                self.problem(
+                    s,
+                    "[host] state",
+                    "is empty (give a file name, e.g. state.db)",
+                );
                 self.path("state.db")
             }
             Some(s) => self.path(s.get_ref()),
             None => self.path("state.db"),
         };
         let backoff = BackoffPolicy {
-            initial: self.interval(raw.backoff_initial.as_ref(), "[host] backoff_initial", defaults.initial),
+            initial: self.interval(
+                raw.backoff_initial.as_ref(),
+                "[host] backoff_initial",
+                defaults.initial,
+            ),
             max: self.interval(raw.backoff_max.as_ref(), "[host] backoff_max", defaults.max),
         };
-        if backoff.initial > backoff.max {
-            if let Some(v) = &raw.backoff_initial {
-                self.problem(v, "[host] backoff_initial", "is longer than backoff_max");
-            }
+        if backoff.initial > backoff.max
+            && let Some(v) = &raw.backoff_initial
+        {
+            self.problem(v, "[host] backoff_initial", "is longer than backoff_max");
         }
         HostSettings {
             state,
@@ -649,7 +692,11 @@ impl Checker<'_> {
         let kind = raw.kind.get_ref().as_str();
         let not_for = |checker: &mut Self, key: &str, value: Option<&Spanned<String>>| {
             if let Some(v) = value {
-                checker.problem(v, format!("[sink] {key}"), format!("does not apply to kind {kind:?}"));
+                checker.problem(
+                    v,
+                    format!("[sink] {key}"),
+                    format!("does not apply to kind {kind:?}"),
+                );
             }
         };
         match kind {
@@ -676,7 +723,11 @@ impl Checker<'_> {
                 not_for(self, "path", raw.path.as_ref());
                 let url = match &raw.url {
                     None => {
-                        self.problem(&raw.kind, "[sink] url", "a webhook sink needs a url (http://host:port/path)");
+                        self.problem(
+                            &raw.kind,
+                            "[sink] url",
+                            "a webhook sink needs a url (http://host:port/path)",
+                        );
                         None
                     }
                     Some(u) => match u.get_ref().parse::<HttpUrl>() {
@@ -693,15 +744,27 @@ impl Checker<'_> {
                         port: 80,
                         path: "/".into(),
                     }),
-                    request_timeout: self.interval(raw.timeout.as_ref(), "[sink] timeout", Duration::from_secs(10)),
-                    retry_for: self.interval(raw.retry_for.as_ref(), "[sink] retry_for", Duration::from_secs(60)),
+                    request_timeout: self.interval(
+                        raw.timeout.as_ref(),
+                        "[sink] timeout",
+                        Duration::from_secs(10),
+                    ),
+                    retry_for: self.interval(
+                        raw.retry_for.as_ref(),
+                        "[sink] retry_for",
+                        Duration::from_secs(60),
+                    ),
                     backoff: BackoffPolicy {
                         initial: self.interval(
                             raw.backoff_initial.as_ref(),
                             "[sink] backoff_initial",
                             Duration::from_millis(200),
                         ),
-                        max: self.interval(raw.backoff_max.as_ref(), "[sink] backoff_max", Duration::from_secs(5)),
+                        max: self.interval(
+                            raw.backoff_max.as_ref(),
+                            "[sink] backoff_max",
+                            Duration::from_secs(5),
+                        ),
                     },
                 };
                 SinkConfig::Webhook(settings)
@@ -726,7 +789,10 @@ impl Checker<'_> {
                 self.problem(
                     v,
                     "[webhook] listen",
-                    format!("{:?} is not an address of the form IP:PORT (e.g. 127.0.0.1:8089)", v.get_ref()),
+                    format!(
+                        "{:?} is not an address of the form IP:PORT (e.g. 127.0.0.1:8089)",
+                        v.get_ref()
+                    ),
                 );
                 default_listen
             }),
@@ -769,7 +835,11 @@ impl Checker<'_> {
             Some(l) => self.check_limits(l.get_ref(), &table),
         };
         if raw.component.get_ref().trim().is_empty() {
-            self.problem(&raw.component, format!("{table}: component"), "is empty (give the .wasm file)");
+            self.problem(
+                &raw.component,
+                format!("{table}: component"),
+                "is empty (give the .wasm file)",
+            );
         }
         ConnectorConfig {
             name,
@@ -893,7 +963,11 @@ impl Checker<'_> {
             Some(v) => match v.get_ref() {
                 toml::Value::Table(_) => toml_to_json(v.get_ref()),
                 _ => {
-                    self.problem(v, format!("{table}: input"), "must be a table (the operation's input object)");
+                    self.problem(
+                        v,
+                        format!("{table}: input"),
+                        "must be a table (the operation's input object)",
+                    );
                     Value::Null
                 }
             },
@@ -901,13 +975,16 @@ impl Checker<'_> {
         if raw.operation.get_ref().trim().is_empty() {
             self.problem(&raw.operation, format!("{table}: operation"), "is empty");
         }
-        let recurrence = raw.recurrence.as_ref().and_then(|r| match parse_interval(r.get_ref()) {
-            Ok(d) => Some(d),
-            Err(e) => {
-                self.problem(r, format!("{table}: recurrence"), format!("{e:#}"));
-                None
-            }
-        });
+        let recurrence = raw
+            .recurrence
+            .as_ref()
+            .and_then(|r| match parse_interval(r.get_ref()) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    self.problem(r, format!("{table}: recurrence"), format!("{e:#}"));
+                    None
+                }
+            });
         TriggerConfig {
             name,
             connection: raw.connection.get_ref().clone(),
@@ -932,11 +1009,17 @@ fn toml_to_json(value: &toml::Value) -> Value {
     match value {
         toml::Value::String(s) => Value::String(s.clone()),
         toml::Value::Integer(n) => Value::from(*n),
-        toml::Value::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        toml::Value::Float(f) => {
+            serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number)
+        }
         toml::Value::Boolean(b) => Value::Bool(*b),
         toml::Value::Datetime(d) => Value::String(d.to_string()),
         toml::Value::Array(a) => Value::Array(a.iter().map(toml_to_json).collect()),
-        toml::Value::Table(t) => Value::Object(t.iter().map(|(k, v)| (k.clone(), toml_to_json(v))).collect()),
+        toml::Value::Table(t) => Value::Object(
+            t.iter()
+                .map(|(k, v)| (k.clone(), toml_to_json(v)))
+                .collect(),
+        ),
     }
 }
 
@@ -1001,7 +1084,10 @@ max_body = "64KiB"
         );
         let files = &c.connectors[0];
         assert_eq!(files.component, PathBuf::from("/abs/example_files.wasm"));
-        assert_eq!(files.options.grants.dirs[0].host, PathBuf::from("/etc/ch/./inbox"));
+        assert_eq!(
+            files.options.grants.dirs[0].host,
+            PathBuf::from("/etc/ch/./inbox")
+        );
         assert_eq!(files.options.grants.dirs[0].guest, "/data");
         assert_eq!(files.options.limits.fuel, None);
         assert_eq!(files.options.limits.max_memory_bytes, 64 << 20);
@@ -1026,7 +1112,12 @@ component = "c.wasm"
         )
         .unwrap();
         assert_eq!(c.host.state, PathBuf::from("/etc/ch/state.db"));
-        assert_eq!(c.sink, SinkConfig::JsonLines { path: "/etc/ch/events.jsonl".into() });
+        assert_eq!(
+            c.sink,
+            SinkConfig::JsonLines {
+                path: "/etc/ch/events.jsonl".into()
+            }
+        );
         assert_eq!(c.webhook.listen, DEFAULT_WEBHOOK_LISTEN.parse().unwrap());
         assert_eq!(c.host.backoff, BackoffPolicy::default());
         assert_eq!(c.connectors[0].component, PathBuf::from("/etc/ch/c.wasm"));
@@ -1039,7 +1130,10 @@ component = "c.wasm"
         assert!(text.starts_with("/etc/ch/host.toml:2:"), "{text}");
         let err = parse("[host]\nstat = \"x\"\n").unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("2:1") && text.contains("unknown field `stat`"), "{text}");
+        assert!(
+            text.contains("2:1") && text.contains("unknown field `stat`"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -1091,19 +1185,26 @@ input = 5
 
     #[test]
     fn webhook_sinks_need_an_http_url() {
-        let err = parse("[sink]\nkind = \"webhook\"\nurl = \"https://example.com/x\"\n").unwrap_err();
+        let err =
+            parse("[sink]\nkind = \"webhook\"\nurl = \"https://example.com/x\"\n").unwrap_err();
         assert!(err.to_string().contains("https is not supported"), "{err}");
         let err = parse("[sink]\nkind = \"webhook\"\n").unwrap_err();
         assert!(err.to_string().contains("needs a url"), "{err}");
-        let c = parse("[sink]\nkind = \"webhook\"\nurl = \"http://127.0.0.1:9/e\"\nretry_for = \"2s\"\n").unwrap();
-        let SinkConfig::Webhook(s) = c.sink else { panic!() };
+        let c = parse(
+            "[sink]\nkind = \"webhook\"\nurl = \"http://127.0.0.1:9/e\"\nretry_for = \"2s\"\n",
+        )
+        .unwrap();
+        let SinkConfig::Webhook(s) = c.sink else {
+            panic!()
+        };
         assert_eq!(s.url.port, 9);
         assert_eq!(s.retry_for, Duration::from_secs(2));
     }
 
     #[test]
     fn secrets_come_from_the_environment_or_files_and_never_show() {
-        let dir = std::env::temp_dir().join(format!("connector-host-config-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("connector-host-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("secrets.json"), r#"{"token": "s3cr3t-from-file"}"#).unwrap();
         std::fs::write(dir.join("token.txt"), "s3cr3t-plain\n").unwrap();
@@ -1135,14 +1236,20 @@ secrets = { a = { env = "CONNECTOR_HOST_TEST_SURELY_UNSET" }, b = { file = "secr
         assert!(!problems.join(" ").contains("s3cr3t"));
         let bad = parse("[[connection]]\nname = \"x\"\nconnector = \"c\"\nsecrets = { t = { env = \"A\", file = \"b\" } }\n")
             .unwrap_err();
-        assert!(bad.to_string().contains("secrets.t: must be { env"), "{bad}");
+        assert!(
+            bad.to_string().contains("secrets.t: must be { env"),
+            "{bad}"
+        );
     }
 
     #[test]
     fn intervals_take_units_up_to_days() {
         assert_eq!(parse_interval("250ms").unwrap(), Duration::from_millis(250));
         assert_eq!(parse_interval("2h").unwrap(), Duration::from_secs(7200));
-        assert_eq!(parse_interval("7d").unwrap(), Duration::from_secs(7 * 86_400));
+        assert_eq!(
+            parse_interval("7d").unwrap(),
+            Duration::from_secs(7 * 86_400)
+        );
         assert!(parse_interval("0h").is_err());
         assert!(parse_interval("soon").is_err());
     }

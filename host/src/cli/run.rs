@@ -32,12 +32,6 @@ pub struct RunCommand {
 
 impl RunCommand {
     pub fn execute(&self, runtime: impl FnOnce() -> anyhow::Result<Runtime>) -> CommandResult {
-        let config = Config::load(&self.config).map_err(config_failure)?;
-        let runtime = make_runtime(runtime)?;
-        let prepared = Prepared::prepare(&config, &runtime).map_err(host_failure)?;
-        for line in prepared.summary() {
-            eprintln!("connector-host: {line}");
-        }
         let tokio = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .thread_name("connector-host")
@@ -46,21 +40,36 @@ impl RunCommand {
                 code: exit::LOAD,
                 message: format!("cannot start the async runtime: {e}"),
             })?;
+        // Listen for signals before anything else (loading connectors can
+        // take a while), so that an early SIGTERM is a clean stop rather
+        // than the default instant death.
+        let signals = {
+            let _runtime = tokio.enter();
+            Signals::new().map_err(|e| Failure {
+                code: exit::LOAD,
+                message: format!("cannot listen for signals: {e}"),
+            })?
+        };
+        let config = Config::load(&self.config).map_err(config_failure)?;
+        let runtime = make_runtime(runtime)?;
+        let prepared = Prepared::prepare(&config, &runtime).map_err(host_failure)?;
+        for line in prepared.summary() {
+            eprintln!("connector-host: {line}");
+        }
         let grace = config.host.shutdown_grace;
-        let result = tokio.block_on(self.run(prepared, grace));
+        let result = tokio.block_on(self.run(prepared, signals, grace));
         // An abandoned poll may still be inside a wasm call on a blocking
         // thread (its own deadline ends it); do not wait for it.
         tokio.shutdown_timeout(Duration::from_millis(500));
         result
     }
 
-    async fn run(&self, prepared: Prepared, grace: Duration) -> CommandResult {
-        // Listen for signals before anything starts, so that an early
-        // SIGTERM is a clean stop and not the default instant death.
-        let mut signals = Signals::new().map_err(|e| Failure {
-            code: exit::LOAD,
-            message: format!("cannot listen for signals: {e}"),
-        })?;
+    async fn run(
+        &self,
+        prepared: Prepared,
+        mut signals: Signals,
+        grace: Duration,
+    ) -> CommandResult {
         let mut running = prepared
             .start(RunOptions {
                 once: self.once,
@@ -68,6 +77,13 @@ impl RunCommand {
             })
             .await
             .map_err(host_failure)?;
+        if running.recovered() > 0 {
+            eprintln!(
+                "connector-host: the sink already held {} event(s) that the last run delivered \
+                 but had not recorded (it stopped in between); recorded them, not delivering again",
+                running.recovered()
+            );
+        }
         if let Some(addr) = running.webhook_addr() {
             eprintln!("connector-host: webhook listening on http://{addr}");
         }

@@ -93,7 +93,10 @@ fn row(
         ),
         (Some(_), None) => (
             Value::Null,
-            Some("hidden: the trigger is not in the configuration, so its secrets are unknown".into()),
+            Some(
+                "hidden: the trigger is not in the configuration, so its secrets are unknown"
+                    .into(),
+            ),
         ),
     };
     let last_error = match (&s.last_error, &redactor) {
@@ -172,13 +175,18 @@ fn print_text(config: &Config, rows: &[Value], now: SystemTime) {
         }
         println!(
             "  delivered     {} event(s), {} item(s); last {}",
-            r["eventsDelivered"], r["itemsDelivered"], ago(&r["lastDeliveryAt"])
+            r["eventsDelivered"],
+            r["itemsDelivered"],
+            ago(&r["lastDeliveryAt"])
         );
         println!("  polls         {} ({} failed)", r["polls"], r["failures"]);
         match (&r["state"], r["stateHidden"].as_str()) {
             (_, Some(why)) => println!("  state         ({why})"),
             (Value::Null, None) => println!("  state         none committed"),
-            (state, None) => println!("  state         {state} (committed {})", ago(&r["committedAt"])),
+            (state, None) => println!(
+                "  state         {state} (committed {})",
+                ago(&r["committedAt"])
+            ),
         }
     }
 }
@@ -197,7 +205,10 @@ mod tests {
     fn ages_are_read_back_from_rfc3339() {
         let then = SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
         let now = then + Duration::from_secs(90);
-        assert_eq!(parse_age(&rfc3339(then), now), Some(Duration::from_secs(90)));
+        assert_eq!(
+            parse_age(&rfc3339(then), now),
+            Some(Duration::from_secs(90))
+        );
         assert_eq!(parse_age("garbage", now), None);
     }
 

@@ -68,7 +68,10 @@ impl Connector {
             return Err(self.bad_output("the binding type is empty".into(), &redactor));
         }
         let info: Value = serde_json::from_str(&binding.binding_info).map_err(|e| {
-            self.bad_output(format!("the binding information is not JSON: {e}"), &redactor)
+            self.bad_output(
+                format!("the binding information is not JSON: {e}"),
+                &redactor,
+            )
         })?;
         if !info.is_object() {
             return Err(self.bad_output(

@@ -45,7 +45,11 @@ pub struct Delivery {
 
 impl Delivery {
     /// Delivery into `sink`, recording in `store`.
-    pub fn new(store: Arc<dyn StateStore>, sink: Arc<dyn EventSink>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        store: Arc<dyn StateStore>,
+        sink: Arc<dyn EventSink>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             store,
             sink,
@@ -62,7 +66,11 @@ impl Delivery {
     /// Delivers `events` of `trigger` in order, skipping those delivered
     /// before. Stops at the first failure: the events before it stay
     /// delivered (and recorded), the rest are left for a retry.
-    pub async fn deliver(&self, trigger: &str, events: &[Event]) -> Result<Delivered, DeliveryError> {
+    pub async fn deliver(
+        &self,
+        trigger: &str,
+        events: &[Event],
+    ) -> Result<Delivered, DeliveryError> {
         let lock = self.lock_for(trigger);
         let _guard = lock.lock().await;
         let mut done = Delivered::default();

@@ -155,7 +155,8 @@ impl Prepared {
                     resolved.connection.get(&p.name).map(str::to_string)
                 })
                 .collect();
-            let redactor = Redactor::new(resolved.secret_values.into_iter().chain(declared_secrets));
+            let redactor =
+                Redactor::new(resolved.secret_values.into_iter().chain(declared_secrets));
             connections.insert(&c.name, (resolved.connection, redactor));
         }
 
@@ -163,7 +164,8 @@ impl Prepared {
         let mut routes = WebhookRoutes::new();
         for t in &config.triggers {
             let at = format!("[[trigger]] {}", t.name);
-            let mut problem = |message: String| problems.push(ConfigProblem::new(t.location, &at, message));
+            let mut problem =
+                |message: String| problems.push(ConfigProblem::new(t.location, &at, message));
             let Some(connection_config) = config.connection(&t.connection) else {
                 continue;
             };
@@ -185,7 +187,11 @@ impl Prepared {
                     "connector {:?} has no operation {:?} (its triggers: {})",
                     connection_config.connector,
                     t.operation,
-                    if triggers.is_empty() { "none".into() } else { triggers.join(", ") }
+                    if triggers.is_empty() {
+                        "none".into()
+                    } else {
+                        triggers.join(", ")
+                    }
                 ));
                 continue;
             };
@@ -199,7 +205,12 @@ impl Prepared {
             if let Ok(schema) = jsonschema::validator_for(&op.input_schema) {
                 let errors: Vec<String> = schema
                     .iter_errors(&t.input)
-                    .map(|e| format!("at {}: {e}", pointer_or_root(&e.instance_path().to_string())))
+                    .map(|e| {
+                        format!(
+                            "at {}: {e}",
+                            pointer_or_root(&e.instance_path().to_string())
+                        )
+                    })
                     .collect();
                 if !errors.is_empty() {
                     problem(format!(
@@ -316,19 +327,25 @@ impl Prepared {
     pub async fn start(self, options: RunOptions) -> Result<Running, HostError> {
         let clock = options.clock;
         let store: Arc<dyn StateStore> = self.store.clone();
-        let delivery = Arc::new(Delivery::new(store.clone(), self.sink.clone(), clock.clone()));
+        let delivery = Arc::new(Delivery::new(
+            store.clone(),
+            self.sink.clone(),
+            clock.clone(),
+        ));
         let recovered = delivery.recover().await?;
-        if recovered > 0 {
-            tracing::info!("recorded {recovered} event(s) the sink held from before a crash");
-        }
         let retention = self.config.host.dedupe_retention;
         let prune = {
             let (store, now) = (store.clone(), clock.now());
-            move || store.prune_delivered(now.checked_sub(retention).unwrap_or(std::time::UNIX_EPOCH))
+            move || {
+                store.prune_delivered(now.checked_sub(retention).unwrap_or(std::time::UNIX_EPOCH))
+            }
         };
         let pruned = blocking(prune).await?;
         if pruned > 0 {
-            tracing::info!("forgot {pruned} delivered id(s) older than {}", human_duration(retention));
+            tracing::info!(
+                "forgot {pruned} delivered id(s) older than {}",
+                human_duration(retention)
+            );
         }
 
         let (shutdown, watch) = watch::channel(false);
@@ -339,16 +356,27 @@ impl Prepared {
             webhook: None,
             maintenance: None,
             grace: self.config.host.shutdown_grace,
+            recovered,
             store: self.store.clone(),
             _lock: self.lock,
         };
         for p in self.polling {
             let name = p.settings.trigger.clone();
-            let mut poller = Poller::new(p.settings, p.source, store.clone(), delivery.clone(), clock.clone());
+            let mut poller = Poller::new(
+                p.settings,
+                p.source,
+                store.clone(),
+                delivery.clone(),
+                clock.clone(),
+            );
             if options.once {
-                running.once.push((name, tokio::spawn(async move { poller.poll_once().await })));
+                running
+                    .once
+                    .push((name, tokio::spawn(async move { poller.poll_once().await })));
             } else {
-                running.pollers.push((name, tokio::spawn(poller.run(watch.clone()))));
+                running
+                    .pollers
+                    .push((name, tokio::spawn(poller.run(watch.clone()))));
             }
         }
         if options.once {
@@ -395,7 +423,10 @@ impl Prepared {
                     _ = stop.wait_for(|s| *s) => return,
                 }
                 let store = store.clone();
-                let before = clock.now().checked_sub(retention).unwrap_or(std::time::UNIX_EPOCH);
+                let before = clock
+                    .now()
+                    .checked_sub(retention)
+                    .unwrap_or(std::time::UNIX_EPOCH);
                 if let Err(e) = blocking(move || store.prune_delivered(before)).await {
                     tracing::warn!("cannot prune delivered ids: {e}");
                 }
@@ -421,6 +452,7 @@ pub struct Running {
     webhook: Option<(SocketAddr, JoinHandle<()>)>,
     maintenance: Option<JoinHandle<()>>,
     grace: Duration,
+    recovered: usize,
     store: Arc<SqliteStore>,
     // Held until the host is gone, so no second host runs on this state.
     _lock: StateLock,
@@ -435,6 +467,13 @@ impl Running {
     /// The state store.
     pub fn store(&self) -> Arc<SqliteStore> {
         self.store.clone()
+    }
+
+    /// How many events the sink held at start that the store had not yet
+    /// recorded as delivered: the previous run stopped between the two.
+    /// They were recorded, so they are not delivered again.
+    pub fn recovered(&self) -> usize {
+        self.recovered
     }
 
     /// With `once`: waits for every trigger's one poll and returns what
@@ -465,14 +504,21 @@ impl Running {
         for (name, mut handle) in tasks {
             // The webhook server keeps to the same grace itself; a little
             // slack lets it report what it dropped.
-            let until = if name == "webhook" { deadline + Duration::from_millis(200) } else { deadline };
+            let until = if name == "webhook" {
+                deadline + Duration::from_millis(200)
+            } else {
+                deadline
+            };
             if tokio::time::timeout_at(until, &mut handle).await.is_err() {
                 handle.abort();
                 report.abandoned.push(name);
             }
         }
         for (name, mut handle) in std::mem::take(&mut self.once) {
-            if tokio::time::timeout_at(deadline, &mut handle).await.is_err() {
+            if tokio::time::timeout_at(deadline, &mut handle)
+                .await
+                .is_err()
+            {
                 handle.abort();
                 report.abandoned.push(name);
             }

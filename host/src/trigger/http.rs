@@ -149,9 +149,9 @@ async fn post_inner(
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut response = httparse::Response::new(&mut headers);
     match response.parse(&buf) {
-        Ok(httparse::Status::Complete(_)) => response.code.ok_or_else(|| {
-            io::Error::new(io::ErrorKind::InvalidData, "response without a status")
-        }),
+        Ok(httparse::Status::Complete(_)) => response
+            .code
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "response without a status")),
         Ok(httparse::Status::Partial) => Err(io::Error::new(
             io::ErrorKind::InvalidData,
             "incomplete response head",
@@ -360,10 +360,8 @@ pub async fn read_request<S: AsyncRead + AsyncWrite + Unpin>(
         ),
         None => None,
     };
-    if let Some(len) = length {
-        if len > limits.max_body {
-            return Err(RequestError::BodyTooLarge(limits.max_body));
-        }
+    if length.is_some_and(|len| len > limits.max_body) {
+        return Err(RequestError::BodyTooLarge(limits.max_body));
     }
     let has_body = chunked || length.is_some_and(|l| l > 0);
     if has_body
@@ -440,7 +438,9 @@ async fn read_line<R: AsyncBufReadExt + Unpin>(reader: &mut R) -> Result<String,
         return Err(RequestError::Closed);
     }
     if !line.ends_with(b"\r\n") {
-        return Err(RequestError::Malformed("line too long or not CRLF-terminated".into()));
+        return Err(RequestError::Malformed(
+            "line too long or not CRLF-terminated".into(),
+        ));
     }
     line.truncate(line.len() - 2);
     String::from_utf8(line).map_err(|_| RequestError::Malformed("line is not UTF-8".into()))
@@ -499,7 +499,10 @@ mod tests {
     #[test]
     fn urls_parse() {
         let u: HttpUrl = "http://127.0.0.1:9000/events?x=1".parse().unwrap();
-        assert_eq!((u.host.as_str(), u.port, u.path.as_str()), ("127.0.0.1", 9000, "/events?x=1"));
+        assert_eq!(
+            (u.host.as_str(), u.port, u.path.as_str()),
+            ("127.0.0.1", 9000, "/events?x=1")
+        );
         let u: HttpUrl = "http://localhost".parse().unwrap();
         assert_eq!((u.port, u.path.as_str()), (80, "/"));
         assert_eq!(u.host_header(), "localhost");
@@ -509,7 +512,12 @@ mod tests {
         assert_eq!(u.to_string(), "http://[::1]:8080/e");
         let u: HttpUrl = "http://h?q".parse().unwrap();
         assert_eq!(u.path, "/?q");
-        assert!("https://example.com".parse::<HttpUrl>().unwrap_err().contains("https is not supported"));
+        assert!(
+            "https://example.com"
+                .parse::<HttpUrl>()
+                .unwrap_err()
+                .contains("https is not supported")
+        );
         assert!("ftp://x".parse::<HttpUrl>().is_err());
         assert!("http://:80/".parse::<HttpUrl>().is_err());
         assert!("http://h:port/".parse::<HttpUrl>().is_err());
@@ -550,23 +558,40 @@ mod tests {
     #[tokio::test]
     async fn bad_requests_get_the_right_status() {
         let status = |r: Result<Request, RequestError>| r.unwrap_err().status();
-        assert_eq!(status(parse(b"POST / HTTP/1.1\r\nContent-Length: 65\r\n\r\n").await), Some(413));
+        assert_eq!(
+            status(parse(b"POST / HTTP/1.1\r\nContent-Length: 65\r\n\r\n").await),
+            Some(413)
+        );
         let big_chunks = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n".to_vec();
         let mut raw = big_chunks;
         raw.extend_from_slice(&[b'a'; 64]);
         raw.extend_from_slice(b"\r\n1\r\nb\r\n0\r\n\r\n");
         assert_eq!(status(parse(&raw).await), Some(413));
         assert_eq!(
-            status(parse(b"POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n").await),
+            status(
+                parse(
+                    b"POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                )
+                .await
+            ),
             Some(400)
         );
-        assert_eq!(status(parse(b"POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n").await), Some(400));
-        assert_eq!(status(parse(b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n").await), Some(501));
+        assert_eq!(
+            status(parse(b"POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n").await),
+            Some(400)
+        );
+        assert_eq!(
+            status(parse(b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n").await),
+            Some(501)
+        );
         assert_eq!(status(parse(b"NOT HTTP\r\n\r\n").await), Some(400));
         let mut huge = b"GET / HTTP/1.1\r\nX: ".to_vec();
         huge.extend(std::iter::repeat_n(b'a', MAX_HEAD_BYTES + 10));
         assert_eq!(status(parse(&huge).await), Some(431));
         // A body shorter than announced: the client went away.
-        assert_eq!(status(parse(b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc").await), None);
+        assert_eq!(
+            status(parse(b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc").await),
+            None
+        );
     }
 }

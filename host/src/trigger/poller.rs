@@ -329,7 +329,12 @@ mod tests {
 
     impl Collect {
         fn ids(&self) -> Vec<String> {
-            self.events.lock().unwrap().iter().map(|e| e.id.clone()).collect()
+            self.events
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|e| e.id.clone())
+                .collect()
         }
     }
 
@@ -361,7 +366,11 @@ mod tests {
         store: Arc<SqliteStore>,
     }
 
-    fn fixture(label: &str, mode: ItemMode, results: Vec<Result<PollOutcome, CallError>>) -> Fixture {
+    fn fixture(
+        label: &str,
+        mode: ItemMode,
+        results: Vec<Result<PollOutcome, CallError>>,
+    ) -> Fixture {
         let dir: PathBuf = std::env::temp_dir().join(format!(
             "connector-host-poller-{label}-{}",
             std::process::id()
@@ -411,13 +420,20 @@ mod tests {
         assert_eq!(
             first,
             PollReport::Done {
-                delivered: Delivered { events: 2, items: 2, duplicates: 0 },
+                delivered: Delivered {
+                    events: 2,
+                    items: 2,
+                    duplicates: 0
+                },
                 next: Duration::ZERO,
             }
         );
         assert_eq!(f.store.load_state("t").unwrap(), Some(json!({"next": 2})));
         assert_eq!(f.poller.poll_once().await.next(), Duration::from_secs(30));
-        assert_eq!(f.poller.poll_once().await.next(), Duration::from_millis(2500));
+        assert_eq!(
+            f.poller.poll_once().await.next(),
+            Duration::from_millis(2500)
+        );
         assert_eq!(f.sink.ids(), ["t/a", "t/b", "t/c", "t/d"]);
         // Each poll saw the state the one before committed.
         assert_eq!(
@@ -429,12 +445,23 @@ mod tests {
     #[tokio::test]
     async fn a_sink_failure_keeps_the_state_and_the_retry_skips_what_was_delivered() {
         let three = || outcome(&["a", "b", "c"], json!({"next": 3}), None);
-        let mut f = fixture("sink-down", ItemMode::Split, vec![three(), three(), three()]);
+        let mut f = fixture(
+            "sink-down",
+            ItemMode::Split,
+            vec![three(), three(), three()],
+        );
         // First poll: "a" is accepted, "b" refused. Second: "b" refused again.
         *f.sink.plan.lock().unwrap() = [false, true, true].into();
         let r1 = f.poller.poll_once().await;
-        assert!(matches!(&r1, PollReport::Failed { error, .. } if error.contains("down")), "{r1:?}");
-        assert_eq!(f.store.load_state("t").unwrap(), None, "state moved past undelivered items");
+        assert!(
+            matches!(&r1, PollReport::Failed { error, .. } if error.contains("down")),
+            "{r1:?}"
+        );
+        assert_eq!(
+            f.store.load_state("t").unwrap(),
+            None,
+            "state moved past undelivered items"
+        );
         let r2 = f.poller.poll_once().await;
         assert!(matches!(r2, PollReport::Failed { .. }), "{r2:?}");
         assert_eq!(f.store.load_state("t").unwrap(), None);
@@ -442,7 +469,11 @@ mod tests {
         assert_eq!(
             r3,
             PollReport::Done {
-                delivered: Delivered { events: 2, items: 2, duplicates: 1 },
+                delivered: Delivered {
+                    events: 2,
+                    items: 2,
+                    duplicates: 1
+                },
                 next: Duration::from_secs(30),
             }
         );
@@ -466,7 +497,11 @@ mod tests {
         assert_eq!(
             r,
             PollReport::Done {
-                delivered: Delivered { events: 1, items: 1, duplicates: 1 },
+                delivered: Delivered {
+                    events: 1,
+                    items: 1,
+                    duplicates: 1
+                },
                 next: Duration::from_secs(30),
             }
         );
@@ -495,7 +530,10 @@ mod tests {
             let PollReport::Failed { error, next } = r else {
                 panic!("a trap did not fail the poll: {r:?}");
             };
-            assert!(error.contains("[redacted]") && !error.contains("secret-token"), "{error}");
+            assert!(
+                error.contains("[redacted]") && !error.contains("secret-token"),
+                "{error}"
+            );
             assert_eq!(f.store.load_state("t").unwrap(), Some(json!({"next": 1})));
             delays.push(next);
         }
@@ -506,9 +544,16 @@ mod tests {
         }
         assert_eq!(f.poller.poll_once().await.next(), Duration::from_secs(30));
         let status = &f.store.statuses().unwrap()[0];
-        assert_eq!((status.polls, status.failures, status.consecutive_failures), (7, 5, 0));
+        assert_eq!(
+            (status.polls, status.failures, status.consecutive_failures),
+            (7, 5, 0)
+        );
         // Every poll after the first saw the state the first committed.
-        assert!(f.script.seen.lock().unwrap()[1..].iter().all(|s| *s == Some(json!({"next": 1}))));
+        assert!(
+            f.script.seen.lock().unwrap()[1..]
+                .iter()
+                .all(|s| *s == Some(json!({"next": 1})))
+        );
     }
 
     #[tokio::test]

@@ -167,10 +167,7 @@ impl EventSink for JsonLinesSink {
             message,
         };
         let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
-        let len = file
-            .metadata()
-            .map_err(|e| error(e.to_string()))?
-            .len();
+        let len = file.metadata().map_err(|e| error(e.to_string()))?.len();
         let start = len.saturating_sub(RECOVERY_TAIL_BYTES);
         let mut tail = Vec::with_capacity((len - start) as usize);
         file.seek(SeekFrom::Start(start))

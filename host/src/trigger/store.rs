@@ -81,8 +81,12 @@ pub trait StateStore: Send + Sync + 'static {
     /// Records a successful poll and, if `state` is given, replaces the
     /// committed state, in one transaction. Callers commit only after every
     /// event of the poll has been delivered.
-    fn commit(&self, trigger: &str, state: Option<&Value>, at: SystemTime)
-    -> Result<(), StoreError>;
+    fn commit(
+        &self,
+        trigger: &str,
+        state: Option<&Value>,
+        at: SystemTime,
+    ) -> Result<(), StoreError>;
 
     /// Whether the event `event_id` was already delivered.
     fn is_delivered(&self, trigger: &str, event_id: &str) -> Result<bool, StoreError>;
@@ -529,14 +533,9 @@ mod tests {
         assert!(store.is_delivered("a", "a/1").unwrap());
         assert!(!store.is_delivered("b", "a/1").unwrap());
         let status = &store.statuses().unwrap()[0];
+        assert_eq!((status.events_delivered, status.items_delivered), (2, 4));
         assert_eq!(
-            (status.events_delivered, status.items_delivered),
-            (2, 4)
-        );
-        assert_eq!(
-            store
-                .prune_delivered(t + Duration::from_secs(1))
-                .unwrap(),
+            store.prune_delivered(t + Duration::from_secs(1)).unwrap(),
             2
         );
         assert!(!store.is_delivered("a", "a/1").unwrap());
@@ -547,9 +546,15 @@ mod tests {
         let store = SqliteStore::open(&temp_db("failure")).unwrap();
         let t = SystemTime::now();
         store.commit("a", Some(&json!({"next": 1})), t).unwrap();
-        store.record_failure("a", Activity::Poll, "boom", t).unwrap();
-        store.record_failure("a", Activity::Poll, "boom again", t).unwrap();
-        store.record_failure("a", Activity::Event, "bad event", t).unwrap();
+        store
+            .record_failure("a", Activity::Poll, "boom", t)
+            .unwrap();
+        store
+            .record_failure("a", Activity::Poll, "boom again", t)
+            .unwrap();
+        store
+            .record_failure("a", Activity::Event, "bad event", t)
+            .unwrap();
         assert_eq!(store.load_state("a").unwrap(), Some(json!({"next": 1})));
         let s = &store.statuses().unwrap()[0];
         assert_eq!(s.last_error.as_deref(), Some("bad event"));

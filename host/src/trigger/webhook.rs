@@ -66,7 +66,12 @@ impl WebhookRoutes {
         let binding = trigger
             .connector
             .push_binding(&trigger.operation, &trigger.connection, &trigger.input)
-            .map_err(|e| format!("push-binding failed: {}", trigger.redactor.redact(&e.to_string())))?;
+            .map_err(|e| {
+                format!(
+                    "push-binding failed: {}",
+                    trigger.redactor.redact(&e.to_string())
+                )
+            })?;
         if binding.binding_type != WEBHOOK_BINDING {
             return Err(format!(
                 "the connector asks for a {:?} binding; this host supports only \"{WEBHOOK_BINDING}\"",
@@ -88,7 +93,10 @@ impl WebhookRoutes {
             ));
         }
         if let Some(other) = self.routes.get(&path) {
-            return Err(format!("the webhook path {path} is already bound to trigger {:?}", other.name));
+            return Err(format!(
+                "the webhook path {path} is already bound to trigger {:?}",
+                other.name
+            ));
         }
         self.routes.insert(path.clone(), Arc::new(trigger));
         Ok(path)
@@ -212,7 +220,13 @@ async fn handle_connection(mut stream: TcpStream, peer: SocketAddr, shared: &Sha
         Err(e) => {
             tracing::debug!(%peer, "webhook: {e}");
             if let Some(status) = e.status() {
-                let _ = http::write_json_response(&mut stream, status, &[], &error_body("bad-request", &e.to_string())).await;
+                let _ = http::write_json_response(
+                    &mut stream,
+                    status,
+                    &[],
+                    &error_body("bad-request", &e.to_string()),
+                )
+                .await;
             }
             return;
         }
@@ -235,14 +249,20 @@ async fn respond(shared: &Shared, request: Request) -> Answer {
         return (
             404,
             Vec::new(),
-            error_body("not-found", &format!("no push trigger is bound to {}", request.path())),
+            error_body(
+                "not-found",
+                &format!("no push trigger is bound to {}", request.path()),
+            ),
         );
     };
     if *shared.shutdown.borrow() {
         return (
             503,
             vec![("Retry-After", "5".into())],
-            error_body("shutting-down", "the host is shutting down; send again later"),
+            error_body(
+                "shutting-down",
+                "the host is shutting down; send again later",
+            ),
         );
     }
     let received_at = shared.clock.now();
@@ -322,7 +342,9 @@ async fn record_failure(shared: &Shared, trigger: &str, message: &str) {
         message.to_string(),
         shared.clock.now(),
     );
-    if let Err(e) = blocking(move || store.record_failure(&trigger, Activity::Event, &message, at)).await {
+    if let Err(e) =
+        blocking(move || store.record_failure(&trigger, Activity::Event, &message, at)).await
+    {
         tracing::error!("cannot record a webhook failure: {e}");
     }
 }
