@@ -10,3 +10,6 @@ mod examples;
 mod hostile;
 mod loader;
 mod malformed;
+mod triggers;
+mod triggers_crash;
+mod triggers_support;
