@@ -5,6 +5,7 @@
 #   make build   the host binary (target/release/connector-host)
 #   make guests  the Rust example and test connectors (wasm32-wasip2)
 #   make lint    formatting and clippy
+#   make crash-test  the SIGKILL crash test of trigger delivery, longer than in make test
 
 CARGO ?= cargo
 WASM_TARGET := wasm32-wasip2
@@ -15,7 +16,7 @@ RUST_GUESTS := example-files example-data test-hostile test-malformed test-sourc
 # Tests share one compiled-component cache, so each guest is compiled once per run.
 export CONNECTOR_HOST_TEST_CACHE ?= $(CURDIR)/target/component-cache
 
-.PHONY: all setup build guests test demo lint clean
+.PHONY: all setup build guests test demo lint clean crash-test
 
 all: build guests
 
@@ -46,6 +47,9 @@ test: guests
 
 demo: guests build
 	bash scripts/demo.sh
+
+crash-test: guests build
+	bash scripts/crash-test.sh
 
 lint:
 	$(CARGO) fmt --all -- --check

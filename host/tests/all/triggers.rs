@@ -727,3 +727,22 @@ recurrence = "1s"
     once();
     assert_eq!(bodies().len(), 3, "an unchanged folder fired again");
 }
+
+#[test]
+fn the_readme_configuration_example_is_valid() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let section = readme
+        .split("### The configuration")
+        .nth(1)
+        .expect("the README has a configuration section");
+    let example = section
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the section has a TOML example");
+    let config = connector_host::config::Config::parse(example, &repo().join("host.toml"))
+        .unwrap_or_else(|e| panic!("the README's example does not parse: {e}"));
+    assert_eq!(config.connectors.len(), 1);
+    assert_eq!(config.connections[0].secrets.len(), 1);
+    assert_eq!(config.triggers[0].recurrence, Some(Duration::from_secs(5)));
+}

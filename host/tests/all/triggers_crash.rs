@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
+use crate::support::*;
 use crate::triggers_support::*;
 
 fn env_u64(name: &str, default: u64) -> u64 {
@@ -76,6 +77,11 @@ recurrence = "50ms"
         ),
     );
     let committed = || h.state("seq").map_or(0, |s| s["next"].as_u64().unwrap());
+    // Compile the component into the shared cache first: otherwise every
+    // early kill would land in the compiler, and the test would mostly
+    // measure how often the host is killed before it is up.
+    let warm = cli(&["validate", s(&guest("test_source"))]);
+    assert_eq!(warm.code, 0, "{warm:?}");
 
     // Kill the host at random moments: during start, polls, deliveries, commits.
     let started = Instant::now();
