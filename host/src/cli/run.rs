@@ -120,7 +120,23 @@ impl RunCommand {
             return Ok(code);
         }
         eprintln!("connector-host: running; stop with Ctrl-C or SIGTERM");
-        let signal = signals.next().await;
+        let signal = tokio::select! {
+            signal = signals.next() => signal,
+            (task, why) = running.task_died() => {
+                eprintln!("connector-host: the task of {task} stopped ({why}); stopping the host");
+                let report = running.shutdown().await;
+                if !report.abandoned.is_empty() {
+                    eprintln!(
+                        "connector-host: abandoned without committing: {}",
+                        report.abandoned.join(", ")
+                    );
+                }
+                return Err(Failure {
+                    code: exit::LOAD,
+                    message: format!("{task} stopped unexpectedly: {why}"),
+                });
+            }
+        };
         eprintln!(
             "connector-host: {signal}: stopping; polls in progress may finish within {}",
             human_duration(grace)

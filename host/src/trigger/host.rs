@@ -487,6 +487,41 @@ impl Running {
         reports
     }
 
+    /// Waits until a poller or the webhook listener stops by itself, which
+    /// only a bug (a panic) makes happen before shutdown, and names it and
+    /// why. A host with a dead task would silently stop delivering for that
+    /// trigger; the caller should stop and let a supervisor restart it.
+    pub async fn task_died(&mut self) -> (String, String) {
+        loop {
+            let finished = self
+                .pollers
+                .iter()
+                .position(|(_, h)| h.is_finished())
+                .map(|i| self.pollers.remove(i))
+                .or_else(|| {
+                    self.webhook
+                        .take_if(|(_, h)| h.is_finished())
+                        .map(|(_, h)| ("webhook".to_string(), h))
+                });
+            if let Some((name, handle)) = finished {
+                let why = match handle.await {
+                    Ok(()) => "it ended".to_string(),
+                    Err(e) if e.is_panic() => {
+                        let panic = e.into_panic();
+                        panic
+                            .downcast_ref::<String>()
+                            .cloned()
+                            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                            .map_or("it panicked".into(), |m| format!("it panicked: {m}"))
+                    }
+                    Err(e) => e.to_string(),
+                };
+                return (name, why);
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
     /// Stops new polls and the listener, waits up to the grace period for
     /// what is in progress, and abandons the rest: an abandoned poll has
     /// not committed, so the next start polls from the same state.
