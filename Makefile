@@ -5,17 +5,18 @@
 #   make build   the host binary (target/release/connector-host)
 #   make guests  the Rust example and test connectors (wasm32-wasip2)
 #   make lint    formatting and clippy
+#   make crash-test  the SIGKILL crash test of trigger delivery, longer than in make test
 
 CARGO ?= cargo
 WASM_TARGET := wasm32-wasip2
 WASM_DIR := target/$(WASM_TARGET)/release
 HOST_BIN := target/release/connector-host
-RUST_GUESTS := example-files example-data example-tasks test-hostile test-malformed test-describe-panic
+RUST_GUESTS := example-files example-data example-tasks test-hostile test-malformed test-describe-panic test-source
 
 # Tests share one compiled-component cache, so each guest is compiled once per run.
 export CONNECTOR_HOST_TEST_CACHE ?= $(CURDIR)/target/component-cache
 
-.PHONY: all setup build guests test demo lint bench fuzz clean
+.PHONY: all setup build guests test demo lint bench fuzz crash-test clean
 
 all: build guests
 
@@ -56,6 +57,9 @@ FUZZ_SECS ?= 300
 fuzz: guests
 	CONNECTOR_HOST_FUZZ_SECS=$(FUZZ_SECS) CONNECTOR_HOST_FUZZ_ITERS=1000000 \
 	  $(CARGO) test --release -p connector-host --test all fuzz -- --nocapture
+
+crash-test: guests build
+	bash scripts/crash-test.sh
 
 lint:
 	$(CARGO) fmt --all -- --check

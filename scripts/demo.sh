@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The walk-through `make demo` runs: validate, describe, check and invoke on
-# the example connectors, and the host containing a misbehaving one.
+# the example connectors, the host containing a misbehaving one, and a
+# trigger firing under `connector-host run`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,5 +58,54 @@ fails "A guest that tries to leak its secret token: the host redacts it" \
 
 step "A second load comes from the compiled-component cache (-v shows it)" \
   $HOST -v validate $WASM/example_data.wasm
+
+# A trigger firing: the host polls a folder through the files connector, and
+# a file dropped into it becomes an event in the JSON Lines sink.
+mkdir -p "$OUT/inbox"
+cat > "$OUT/host.toml" <<EOF
+# Paths are relative to this file.
+[sink]
+kind = "jsonl"
+path = "events.jsonl"
+
+[[connector]]
+name = "files"
+component = "$PWD/$WASM/example_files.wasm"
+dirs = ["./inbox::/data"]
+
+[[connection]]
+name = "inbox"
+connector = "files"
+
+[[trigger]]
+name = "new-files"
+connection = "inbox"
+operation = "file-added-or-changed"
+recurrence = "1s"
+EOF
+printf '\n\033[1m== %s\033[0m\n' "Run a trigger: the host watches $OUT/inbox (configuration $OUT/host.toml)"
+cat "$OUT/host.toml"
+echo "\$ $HOST run $OUT/host.toml &"
+$HOST run "$OUT/host.toml" &
+host_pid=$!
+sleep 2
+echo "\$ echo 'order 1001: 3 widgets' > $OUT/inbox/order-1001.txt"
+echo 'order 1001: 3 widgets' > "$OUT/inbox/order-1001.txt"
+# Wait (at most 10 s) for the event rather than guess how long a poll takes.
+for _ in $(seq 1 50); do
+  grep -q order-1001 "$OUT/events.jsonl" 2>/dev/null && break
+  sleep 0.2
+done
+echo "\$ kill -TERM $host_pid"
+kill -TERM "$host_pid"
+wait "$host_pid" || true
+step "The dropped file became an event in the JSON Lines sink" cat "$OUT/events.jsonl"
+if ! grep -q order-1001 "$OUT/events.jsonl"; then
+  echo "the trigger did not fire" >&2
+  exit 1
+fi
+step "What the trigger did, and its committed state" $HOST status "$OUT/host.toml"
+step "Run it once more: nothing new, nothing delivered again" $HOST run "$OUT/host.toml" --once
+
 echo
-echo "Demo finished. Files written by the connector are in $OUT/data."
+echo "Demo finished. Files written by the connector are in $OUT/data; the trigger's events are in $OUT/events.jsonl."

@@ -24,6 +24,10 @@ use crate::runtime::{ConnectorOptions, Inspection, LoadReport};
 use crate::state::{CallSetup, HostState, LogSink, MAX_CAPTURED_OUTPUT};
 use crate::trap::{self, Phase};
 
+// Push-trigger calls (`push-binding`, `handle-event`) live in their own file.
+mod push;
+pub use push::{Binding, RawEvent};
+
 /// The compiled schemas of one operation.
 struct Schemas {
     input: Option<jsonschema::Validator>,

@@ -25,6 +25,7 @@ pub mod bindings;
 pub mod cache;
 pub mod capabilities;
 pub mod cli;
+pub mod config;
 pub mod connection;
 pub mod connector;
 pub mod deadline;
@@ -36,6 +37,7 @@ pub mod loader;
 pub mod runtime;
 pub mod state;
 pub mod trap;
+pub mod trigger;
 
 pub use connection::Connection;
 pub use connector::{Connector, Item, PollOutcome, Response};

@@ -18,6 +18,8 @@ mod check;
 mod describe;
 mod invoke;
 mod poll;
+mod run;
+mod status;
 mod validate;
 
 /// Exit codes, so that scripts can tell failures apart.
@@ -61,6 +63,8 @@ enum Command {
     Check(check::CheckCommand),
     Invoke(invoke::InvokeCommand),
     Poll(poll::PollCommand),
+    Run(run::RunCommand),
+    Status(status::StatusCommand),
 }
 
 /// The component and what the operator grants and allows it.
@@ -249,6 +253,8 @@ pub fn main() -> ExitCode {
         Command::Check(c) => c.execute(runtime),
         Command::Invoke(c) => c.execute(runtime),
         Command::Poll(c) => c.execute(runtime),
+        Command::Run(c) => c.execute(runtime),
+        Command::Status(c) => c.execute(runtime),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -15,3 +15,6 @@ mod loader;
 mod malformed;
 mod secrets;
 mod tasks;
+mod triggers;
+mod triggers_crash;
+mod triggers_support;
