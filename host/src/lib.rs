@@ -25,6 +25,7 @@ pub mod bindings;
 pub mod cache;
 pub mod capabilities;
 pub mod cli;
+pub mod conformance;
 pub mod connection;
 pub mod connector;
 pub mod description;

@@ -412,14 +412,21 @@ fn output_schema<T: JsonSchema>() -> Value {
 
 /// Parses an operation's JSON input. The host validates inputs against the
 /// schema first, but a connector must not trust that blindly: an input that
-/// does not fit is an `invalid-input` error, never a panic.
+/// does not fit is an `invalid-input` error, never a panic. Inputs are JSON
+/// objects; anything else is refused before serde sees it (serde would
+/// read a struct whose fields all have defaults from `[]`).
 fn parse_input<I: DeserializeOwned>(input: &str) -> Result<I> {
-    serde_json::from_str(input).map_err(|e| {
+    let bad_input = |why: String| {
         Error::invalid_input(
             "bad-input",
-            format!("the input does not fit the schema: {e}"),
+            format!("the input does not fit the schema: {why}"),
         )
-    })
+    };
+    let value: Value = serde_json::from_str(input).map_err(|e| bad_input(e.to_string()))?;
+    if !value.is_object() {
+        return Err(bad_input(format!("expected an object, got {value}")));
+    }
+    serde_json::from_value(value).map_err(|e| bad_input(e.to_string()))
 }
 
 /// Serializes an output body, an item's body or a state.

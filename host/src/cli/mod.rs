@@ -18,6 +18,7 @@ mod check;
 mod describe;
 mod invoke;
 mod poll;
+mod test;
 mod validate;
 
 /// Exit codes, so that scripts can tell failures apart.
@@ -61,6 +62,7 @@ enum Command {
     Check(check::CheckCommand),
     Invoke(invoke::InvokeCommand),
     Poll(poll::PollCommand),
+    Test(test::TestCommand),
 }
 
 /// The component and what the operator grants and allows it.
@@ -206,6 +208,7 @@ pub fn main() -> ExitCode {
         Command::Check(c) => c.execute(runtime),
         Command::Invoke(c) => c.execute(runtime),
         Command::Poll(c) => c.execute(runtime),
+        Command::Test(c) => c.execute(runtime),
     };
     match result {
         Ok(code) => ExitCode::from(code),
