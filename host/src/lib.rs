@@ -34,6 +34,7 @@ pub mod error;
 pub mod limits;
 pub mod loader;
 pub mod runtime;
+pub mod scaffold;
 pub mod state;
 pub mod trap;
 

@@ -17,6 +17,7 @@ use crate::runtime::{ConnectorOptions, Runtime, RuntimeOptions};
 mod check;
 mod describe;
 mod invoke;
+mod new;
 mod poll;
 mod test;
 mod validate;
@@ -63,6 +64,7 @@ enum Command {
     Invoke(invoke::InvokeCommand),
     Poll(poll::PollCommand),
     Test(test::TestCommand),
+    New(new::NewCommand),
 }
 
 /// The component and what the operator grants and allows it.
@@ -209,6 +211,7 @@ pub fn main() -> ExitCode {
         Command::Invoke(c) => c.execute(runtime),
         Command::Poll(c) => c.execute(runtime),
         Command::Test(c) => c.execute(runtime),
+        Command::New(c) => c.execute(),
     };
     match result {
         Ok(code) => ExitCode::from(code),
