@@ -661,7 +661,9 @@ fn judge_example(
         return match result {
             Err(CallError::Connector { error, .. }) => {
                 if error.kind != expected {
-                    Err(format!("answered {error}; expected a {kind} error"))
+                    Err(format!(
+                        "answered {error}; expected an error of kind {kind}"
+                    ))
                 } else if example.code.as_ref().is_some_and(|c| *c != error.code) {
                     Err(format!(
                         "answered {error}; expected the code {}",
@@ -672,10 +674,12 @@ fn judge_example(
                 }
             }
             Ok(response) => Err(format!(
-                "answered status {} with {}; expected a {kind} error",
+                "answered status {} with {}; expected an error of kind {kind}",
                 response.status, response.body
             )),
-            Err(e) => Err(format!("{e}; expected a {kind} error from the connector")),
+            Err(e) => Err(format!(
+                "{e}; expected an error of kind {kind} from the connector"
+            )),
         };
     }
     let response = match result {

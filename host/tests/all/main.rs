@@ -6,7 +6,9 @@ mod support;
 
 mod cache;
 mod cli;
+mod conformance;
 mod examples;
 mod hostile;
 mod loader;
 mod malformed;
+mod polyglot;
