@@ -689,10 +689,10 @@ fn judge_example(
         }
         Err(e) => return Err(e.to_string()),
     };
-    if let Some(status) = example.status {
-        if status != response.status {
-            return Err(format!("status {}, expected {status}", response.status));
-        }
+    if let Some(status) = example.status
+        && status != response.status
+    {
+        return Err(format!("status {}, expected {status}", response.status));
     }
     let mut detail = format!(
         "status {}, body valid against the output schema",

@@ -10,7 +10,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Value, json};
 
-use connector_sdk::{ItemMode, Operations, Parameter, Service, Visibility};
+use connector_sdk::{ItemMode, OperationBuilder, Operations, Parameter, Service, Visibility};
 
 use crate::ops;
 use crate::paths::{DEFAULT_ROOT, ROOT_PARAMETER};
@@ -64,7 +64,6 @@ pub fn register(ops: &mut Operations) {
         "List files",
         "Lists the entries of a folder (or, with `recursive`, of the whole tree below it), \
              sorted by path. Paths in the output are relative to the root.",
-        Visibility::Important,
         input_schema(
             json!({
                 "path": folder_property(),
@@ -113,7 +112,6 @@ pub fn register(ops: &mut Operations) {
         "Reads a whole file, as UTF-8 text or as base64. Fails with `file-not-found` if \
              the file does not exist and `not-utf8` if text is asked for but the file is not \
              UTF-8.",
-        Visibility::Important,
         input_schema(
             json!({
                 "path": file_property("The file to read, relative to the root."),
@@ -143,7 +141,6 @@ pub fn register(ops: &mut Operations) {
         "Writes a whole file, creating its folders. Answers 201 when it created the file \
              and 200 when it replaced one; with `overwrite` false an existing file is a \
              `file-exists` conflict.",
-        Visibility::Important,
         input_schema(
             json!({
                 "path": file_property("The file to write, relative to the root."),
@@ -176,7 +173,6 @@ pub fn register(ops: &mut Operations) {
         DELETE_FILE,
         "Delete a file",
         "Deletes one file (not a folder). Fails with `file-not-found` if it does not exist.",
-        Visibility::Advanced,
         input_schema(
             json!({ "path": file_property("The file to delete, relative to the root.") }),
             &["path"],
@@ -192,7 +188,8 @@ pub fn register(ops: &mut Operations) {
             &["path", "deleted"],
         ),
         ops::delete_file,
-    );
+    )
+    .visibility(Visibility::Advanced);
     ops.polling_trigger_with_schemas(
         FILE_ADDED_OR_CHANGED,
         "When a file is added or changed",
@@ -236,24 +233,24 @@ pub fn register(ops: &mut Operations) {
     .item_mode(ItemMode::Split);
 }
 
-/// Registers one action with its hand-written schemas.
-fn action<I, O, F>(
-    ops: &mut Operations,
+/// Registers one action with its hand-written schemas (visibility:
+/// important, unless the caller says otherwise).
+fn action<'a, I, O, F>(
+    ops: &'a mut Operations,
     id: &str,
     summary: &str,
     description: &str,
-    visibility: Visibility,
     input_schema: Value,
     output_schema: Value,
     handler: F,
-) where
+) -> OperationBuilder<'a>
+where
     I: serde::de::DeserializeOwned + 'static,
     O: connector_sdk::IntoReply + 'static,
     F: Fn(&connector_sdk::Context, I) -> connector_sdk::Result<O> + 'static,
 {
     ops.action_with_schemas(id, summary, input_schema, output_schema, handler)
         .description(description)
-        .visibility(visibility);
 }
 
 /// An object schema that allows exactly `properties`.
