@@ -50,6 +50,10 @@ fails "A connector that loops forever is stopped by its time limit" \
 fails "... and by its fuel limit" $HOST invoke $WASM/test_hostile.wasm spin --fuel 100000000
 fails "A memory bomb meets the memory limit" $HOST invoke $WASM/test_hostile.wasm grow-memory --max-memory 64MiB
 fails "A panicking connector is a typed error, with its message" $HOST invoke $WASM/test_hostile.wasm panic
+fails "HTTP to an origin the operator did not grant is refused (nothing is sent)" \
+  $HOST invoke $WASM/test_hostile.wasm http-get --input '{"url": "http://127.0.0.1:9/"}'
+fails "A guest that tries to leak its secret token: the host redacts it" \
+  $HOST invoke $WASM/test_hostile.wasm leak-secret -c token=s3cr3t-demo-token --input '{"where": "error"}'
 
 step "A second load comes from the compiled-component cache (-v shows it)" \
   $HOST -v validate $WASM/example_data.wasm

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -14,14 +14,15 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 
 use crate::bindings::{self, types as wit};
 use crate::capabilities::Redactor;
+use crate::capabilities::http::{HttpGrant, OutboundPolicy};
 use crate::connection::Connection;
 use crate::description::{Description, OperationKind, pointer_or_root};
 use crate::engine::{EpochTicker, ticks_for};
 use crate::error::{CallError, ConnectorError, ErrorKind, LoadError};
-use crate::limits::{LimitKind, Limiter, Limits};
+use crate::limits::{ConcurrencyGate, LimitKind, Limiter, Limits};
 use crate::runtime::{ConnectorOptions, Inspection, LoadReport};
-use crate::state::{HostState, LogSink, MAX_CAPTURED_OUTPUT};
-use crate::trap;
+use crate::state::{CallSetup, HostState, LogSink, MAX_CAPTURED_OUTPUT};
+use crate::trap::{self, Phase};
 
 // Calls that bypass the host's checks, for the conformance kit.
 mod unchecked;
@@ -46,6 +47,7 @@ pub struct Connector {
     /// Keeps the epoch advancing while the connector lives, even after the
     /// runtime that loaded it is dropped: without it deadlines never fire.
     _ticker: Arc<EpochTicker>,
+    gate: ConcurrencyGate,
 }
 
 /// The result of an action.
@@ -101,13 +103,14 @@ impl Connector {
             name: file_name,
             path: path.to_path_buf(),
             pre,
-            options,
             log_sink,
             description: Description {
                 service: empty_service(),
                 operations: Vec::new(),
             },
             schemas: HashMap::new(),
+            gate: ConcurrencyGate::new(options.limits.max_concurrency),
+            options,
             load_report,
             _ticker: ticker,
         };
@@ -116,7 +119,7 @@ impl Connector {
             source: Box::new(e),
         };
         let (service, operations) = connector
-            .run("describe", &Redactor::default(), |store, guest| {
+            .run("describe", None, &Redactor::default(), |store, guest| {
                 let provider = guest.connector_provider_provider();
                 let service = provider.call_describe_service(&mut *store)?;
                 let operations = provider.call_list_operations(&mut *store)?;
@@ -155,6 +158,11 @@ impl Connector {
         &self.options.limits
     }
 
+    /// Calls running in it now.
+    pub fn running_calls(&self) -> usize {
+        self.gate.running()
+    }
+
     /// How it was loaded.
     pub fn load_report(&self) -> &LoadReport {
         &self.load_report
@@ -164,11 +172,16 @@ impl Connector {
     pub fn check_connection(&self, connection: &Connection) -> Result<(), CallError> {
         let connection = self.resolve(connection)?;
         let redactor = connection.redactor(&self.description);
-        self.run("check-connection", &redactor, |store, guest| {
-            guest
-                .connector_provider_provider()
-                .call_check_connection(&mut *store, &connection.to_wit())
-        })?
+        self.run(
+            "check-connection",
+            Some(&connection),
+            &redactor,
+            |store, guest| {
+                guest
+                    .connector_provider_provider()
+                    .call_check_connection(&mut *store, &connection.to_wit())
+            },
+        )?
         .map_err(|e| self.connector_error(e, &redactor))
     }
 
@@ -187,7 +200,7 @@ impl Connector {
         let connection = self.resolve(connection)?;
         let redactor = connection.redactor(&self.description);
         let input_text = input.to_string();
-        let result = self.run(operation, &redactor, |store, guest| {
+        let result = self.run(operation, Some(&connection), &redactor, |store, guest| {
             guest.connector_provider_provider().call_invoke(
                 &mut *store,
                 operation,
@@ -203,6 +216,7 @@ impl Connector {
             ));
         }
         self.check_output_size(response.body.len())?;
+        self.refuse_secrets("the response body", &response.body, &redactor)?;
         let body = self.parse_output("body", &response.body, schemas.output.as_ref(), &redactor)?;
         Ok(Response {
             status: response.status,
@@ -225,7 +239,7 @@ impl Connector {
         let redactor = connection.redactor(&self.description);
         let input_text = input.to_string();
         let state_text = state.map(Value::to_string);
-        let result = self.run(trigger, &redactor, |store, guest| {
+        let result = self.run(trigger, Some(&connection), &redactor, |store, guest| {
             guest.connector_provider_trigger().call_poll(
                 &mut *store,
                 trigger,
@@ -242,6 +256,13 @@ impl Connector {
             .sum::<usize>()
             + result.state.as_ref().map_or(0, String::len);
         self.check_output_size(size)?;
+        for item in &result.items {
+            self.refuse_secrets("an item", &item.id, &redactor)?;
+            self.refuse_secrets("an item", &item.body, &redactor)?;
+        }
+        if let Some(state) = &result.state {
+            self.refuse_secrets("the new state", state, &redactor)?;
+        }
         let mut items = Vec::with_capacity(result.items.len());
         let mut seen = std::collections::HashSet::new();
         for (i, item) in result.items.into_iter().enumerate() {
@@ -338,6 +359,18 @@ impl Connector {
         }
     }
 
+    /// Output that contains a secret value of the connection is refused
+    /// whole: the host does not let secrets leave the connector.
+    fn refuse_secrets(&self, what: &str, text: &str, redactor: &Redactor) -> Result<(), CallError> {
+        if redactor.finds_secret_in(text) {
+            return Err(self.bad_output(
+                format!("{what} contains a secret value of the connection; the host does not let secrets leave the connector"),
+                redactor,
+            ));
+        }
+        Ok(())
+    }
+
     fn check_output_size(&self, size: usize) -> Result<(), CallError> {
         let max = self.options.limits.max_output_bytes;
         if size > max {
@@ -359,32 +392,43 @@ impl Connector {
     ) -> Result<Value, CallError> {
         let value: Value = serde_json::from_str(text)
             .map_err(|e| self.bad_output(format!("{what} is not JSON: {e}"), redactor))?;
-        if let Some(schema) = schema {
-            if let Some(error) = schema.iter_errors(&value).next() {
-                return Err(self.bad_output(
-                    format!(
-                        "{what} does not match the output schema at {}: {error}",
-                        pointer_or_root(&error.instance_path().to_string())
-                    ),
-                    redactor,
-                ));
-            }
+        if let Some(schema) = schema
+            && let Some(error) = schema.iter_errors(&value).next()
+        {
+            return Err(self.bad_output(
+                format!(
+                    "{what} does not match the output schema at {}: {error}",
+                    pointer_or_root(&error.instance_path().to_string())
+                ),
+                redactor,
+            ));
         }
         Ok(value)
     }
 
     /// Runs `f` against a fresh instance in a fresh store with the
-    /// connector's limits, and turns traps into typed errors.
+    /// connector's limits and grants, and turns traps into typed errors.
+    /// `connection` fills templated outbound grants (`https://{host}`).
     fn run<R>(
         &self,
         operation: &str,
+        connection: Option<&Connection>,
         redactor: &Redactor,
         f: impl FnOnce(&mut Store<HostState>, &bindings::Connector) -> wasmtime::Result<R>,
     ) -> Result<R, CallError> {
         let limits = &self.options.limits;
+        let started = Instant::now();
+        let deadline = started + limits.timeout;
         let host_error = |message: String| CallError::Host {
             connector: self.name.to_string(),
             message,
+        };
+        let Some(_slot) = self.gate.try_enter() else {
+            return Err(CallError::Limit {
+                connector: self.name.to_string(),
+                limit: LimitKind::Concurrency,
+                detail: format!("{} calls are already running", limits.max_concurrency),
+            });
         };
         let stdout = MemoryOutputPipe::new(MAX_CAPTURED_OUTPUT);
         let stderr = MemoryOutputPipe::new(MAX_CAPTURED_OUTPUT);
@@ -395,28 +439,43 @@ impl Connector {
                 .apply(&mut wasi)
                 .map_err(|e| host_error(format!("{e:#}")))?;
         }
-        let state = HostState::new(
-            wasi.build(),
-            Limiter::new(limits),
-            self.name.clone(),
-            operation.to_string(),
-            Arc::new(redactor.clone()),
-            self.log_sink.clone(),
+        crate::capabilities::sockets::apply(
+            &self.options.grants.tcp,
+            self.options.grants.dns,
+            &mut wasi,
+        );
+        let outbound = OutboundPolicy::new(
+            self.http_grants(connection, redactor),
+            limits.max_http_response_bytes as u64,
+            deadline,
+        );
+        let state = HostState::new(CallSetup {
+            wasi: wasi.build(),
+            limiter: Limiter::new(limits),
+            deadline,
+            outbound: Arc::new(outbound),
+            connector: self.name.clone(),
+            operation: operation.to_string(),
+            redactor: Arc::new(redactor.clone()),
+            log_sink: self.log_sink.clone(),
             stdout,
             stderr,
-        );
+        });
         let mut store = Store::new(self.pre.engine(), state);
         store.limiter(|state| &mut state.limiter);
         store
             .set_fuel(limits.fuel.unwrap_or(u64::MAX))
             .map_err(|e| host_error(format!("setting fuel: {e}")))?;
-        store.set_epoch_deadline(ticks_for(limits.timeout));
+        // Time spent waiting for a slot counts against the deadline.
+        store.set_epoch_deadline(ticks_for(
+            deadline.saturating_duration_since(Instant::now()),
+        ));
         store.epoch_deadline_trap();
 
-        let result = self
-            .pre
-            .instantiate(&mut store)
-            .and_then(|guest| f(&mut store, &guest));
+        let result = match self.pre.instantiate(&mut store) {
+            Ok(guest) => f(&mut store, &guest).map_err(|e| (Phase::Call, e)),
+            Err(e) => Err((Phase::Instantiate, e)),
+        };
         let dropped = store.data().dropped_log_records();
         if dropped > 0 {
             tracing::warn!(connector = %self.name, operation, "dropped {dropped} guest log records past the limit of {}", crate::state::MAX_LOG_RECORDS);
@@ -425,7 +484,26 @@ impl Connector {
         if !stdout.trim().is_empty() {
             tracing::debug!(target: "guest", connector = %self.name, operation, "stdout: {}", stdout.trim_end());
         }
-        result.map_err(|error| trap::classify(&error, &store, &self.name, limits))
+        result.map_err(|(phase, error)| trap::classify(&error, phase, &store, &self.name, limits))
+    }
+
+    /// The outbound grants for one call, templates filled from `connection`.
+    /// A template that cannot be filled grants nothing.
+    fn http_grants(&self, connection: Option<&Connection>, redactor: &Redactor) -> Vec<HttpGrant> {
+        let empty = Connection::new();
+        let connection = connection.unwrap_or(&empty);
+        self.options
+            .grants
+            .http
+            .iter()
+            .filter_map(|template| match template.resolve(connection) {
+                Ok(grant) => Some(grant),
+                Err(e) => {
+                    tracing::debug!(connector = %self.name, "outbound grant not usable for this call: {}", redactor.redact(&format!("{e:#}")));
+                    None
+                }
+            })
+            .collect()
     }
 }
 

@@ -56,11 +56,18 @@ impl EpochTicker {
         let thread = std::thread::Builder::new()
             .name("epoch-ticker".into())
             .spawn(move || {
+                // The epoch follows the wall clock: a tick that comes late
+                // (the thread overslept, the machine was busy) is caught up,
+                // so a deadline of N ticks is N * EPOCH_TICK of real time.
+                let start = std::time::Instant::now();
+                let mut ticks: u128 = 0;
                 while !flag.load(Ordering::Relaxed) {
                     std::thread::sleep(EPOCH_TICK);
-                    match weak.upgrade() {
-                        Some(engine) => engine.increment_epoch(),
-                        None => break,
+                    let Some(engine) = weak.upgrade() else { break };
+                    let due = start.elapsed().as_nanos() / EPOCH_TICK.as_nanos();
+                    while ticks < due {
+                        engine.increment_epoch();
+                        ticks += 1;
                     }
                 }
             })

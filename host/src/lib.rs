@@ -28,6 +28,7 @@ pub mod cli;
 pub mod conformance;
 pub mod connection;
 pub mod connector;
+pub mod deadline;
 pub mod description;
 pub mod engine;
 pub mod error;

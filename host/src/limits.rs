@@ -24,8 +24,13 @@ pub struct Limits {
     pub max_output_bytes: usize,
     /// Elements any one table may grow to.
     pub max_table_elements: usize,
-    /// Core instances one component instantiation may create.
+    /// Core instances (and memories, tables) one instantiation may create.
     pub max_instances: usize,
+    /// Bytes one outbound HTTP response body may have.
+    pub max_http_response_bytes: usize,
+    /// Calls into this connector that may run at once; a call past that
+    /// fails at once with the concurrency limit.
+    pub max_concurrency: usize,
 }
 
 impl Default for Limits {
@@ -39,6 +44,8 @@ impl Default for Limits {
             max_output_bytes: 16 << 20,
             max_table_elements: 100_000,
             max_instances: 100,
+            max_http_response_bytes: 16 << 20,
+            max_concurrency: 16,
         }
     }
 }
@@ -57,6 +64,8 @@ pub enum LimitKind {
     Output,
     /// The guest tried to grow a table, or create instances, past the limit.
     Table,
+    /// Too many calls were running at once for the whole deadline.
+    Concurrency,
 }
 
 impl fmt::Display for LimitKind {
@@ -67,6 +76,7 @@ impl fmt::Display for LimitKind {
             LimitKind::Memory => "memory",
             LimitKind::Output => "output size",
             LimitKind::Table => "table/instance",
+            LimitKind::Concurrency => "concurrency",
         })
     }
 }
@@ -132,6 +142,53 @@ impl wasmtime::ResourceLimiter for Limiter {
 
     fn memories(&self) -> usize {
         self.max_instances
+    }
+}
+
+/// Bounds how many calls run at once in one connector. A call that finds
+/// every slot taken fails at once with the concurrency limit rather than
+/// queueing: a caller (a poller, a workflow runtime) retries with its own
+/// back-off, and a slow connector cannot pile up waiting threads in the host.
+#[derive(Debug)]
+pub struct ConcurrencyGate {
+    max: usize,
+    running: std::sync::atomic::AtomicUsize,
+}
+
+/// A slot in a [`ConcurrencyGate`], given back on drop.
+pub struct Slot<'a>(&'a ConcurrencyGate);
+
+impl ConcurrencyGate {
+    /// A gate letting `max` calls through at once (at least one).
+    pub fn new(max: usize) -> Self {
+        Self {
+            max: max.max(1),
+            running: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// Calls running now.
+    pub fn running(&self) -> usize {
+        self.running.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// A slot, or `None` if `max` calls are running.
+    pub fn try_enter(&self) -> Option<Slot<'_>> {
+        use std::sync::atomic::Ordering;
+        self.running
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Slot(self))
+    }
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        self.0
+            .running
+            .fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
     }
 }
 

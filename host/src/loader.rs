@@ -17,8 +17,17 @@ const WASM_MAGIC: &[u8; 4] = b"\0asm";
 const CORE_MODULE_VERSION: [u8; 4] = [1, 0, 0, 0];
 const COMPONENT_VERSION: [u8; 4] = [0x0d, 0, 1, 0];
 
-/// WASI packages whose 0.2 interfaces the host links (wasmtime-wasi p2).
-const WASI_PACKAGES: &[&str] = &["cli", "clocks", "filesystem", "io", "random", "sockets"];
+/// WASI packages whose 0.2 interfaces the host links (wasmtime-wasi p2 and
+/// wasi:http; sockets are linked but every address is refused).
+const WASI_PACKAGES: &[&str] = &[
+    "cli",
+    "clocks",
+    "filesystem",
+    "http",
+    "io",
+    "random",
+    "sockets",
+];
 
 /// Reads a component file.
 pub fn read(path: &Path) -> Result<Vec<u8>, LoadError> {
@@ -132,7 +141,7 @@ pub fn check_contract(engine: &Engine, component: &Component) -> Vec<Problem> {
 fn unsupported_import(name: &str) -> Option<String> {
     let (iface, version) = split_version(name);
     let Some((package, _interface)) = iface.split_once('/') else {
-        return Some("is a bare function or instance import; the host provides only WASI 0.2 and the contract's log interface".into());
+        return Some("is a bare function or instance import; the host provides only WASI 0.2 (with wasi:http) and the contract's log interface".into());
     };
     if package == CONTRACT_PACKAGE {
         return match version {
@@ -160,7 +169,7 @@ fn unsupported_import(name: &str) -> Option<String> {
         };
     }
     Some(
-        "is not provided by the host (it provides WASI 0.2 and the contract's log interface)"
+        "is not provided by the host (it provides WASI 0.2, wasi:http and the contract's log interface)"
             .into(),
     )
 }
@@ -181,7 +190,8 @@ mod tests {
     fn imports_are_classified() {
         assert_eq!(unsupported_import("wasi:cli/environment@0.2.6"), None);
         assert_eq!(unsupported_import("connector:provider/log@0.1.0"), None);
-        assert!(unsupported_import("wasi:http/outgoing-handler@0.2.6").is_some());
+        assert_eq!(unsupported_import("wasi:http/outgoing-handler@0.2.6"), None);
+        assert!(unsupported_import("wasi:keyvalue/store@0.2.0").is_some());
         assert!(unsupported_import("wasi:cli/environment@0.3.0").is_some());
         assert!(unsupported_import("connector:provider/log@0.9.0").is_some());
         assert!(unsupported_import("evil:backdoor/shell@1.0.0").is_some());

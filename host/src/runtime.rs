@@ -74,6 +74,10 @@ impl Runtime {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
             .map_err(|e| anyhow::anyhow!("linking WASI: {e}"))?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)
+            .map_err(|e| anyhow::anyhow!("linking wasi:http: {e}"))?;
+        crate::deadline::add_to_linker(&mut linker)
+            .map_err(|e| anyhow::anyhow!("linking the deadline-bounded clock: {e}"))?;
         bindings::Connector::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
             .map_err(|e| anyhow::anyhow!("linking the contract's imports: {e}"))?;
         let ticker = EpochTicker::start(&engine)?;

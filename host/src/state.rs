@@ -4,6 +4,7 @@
 //! nothing one call leaves behind is seen by the next.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
@@ -11,7 +12,9 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::{self, Level};
 use crate::capabilities::Redactor;
+use crate::capabilities::http::{Denial, OutboundHooks, OutboundPolicy};
 use crate::limits::Limiter;
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 /// Longest log message kept from a guest; the rest is cut off.
 pub const MAX_LOG_MESSAGE: usize = 4096;
@@ -67,8 +70,13 @@ impl LogSink for TracingSink {
 pub struct HostState {
     wasi: WasiCtx,
     table: ResourceTable,
+    http: WasiHttpCtx,
+    http_hooks: OutboundHooks,
     /// Enforces memory and table limits, and remembers what it refused.
     pub limiter: Limiter,
+    /// When the call must be over; host calls that wait are cut to it.
+    pub(crate) deadline: Instant,
+    pub(crate) outbound: Arc<OutboundPolicy>,
     pub(crate) connector: Arc<str>,
     pub(crate) operation: String,
     pub(crate) redactor: Arc<Redactor>,
@@ -79,28 +87,37 @@ pub struct HostState {
     pub(crate) stdout: MemoryOutputPipe,
 }
 
+/// What a call's store is made from.
+pub(crate) struct CallSetup {
+    pub wasi: WasiCtx,
+    pub limiter: Limiter,
+    pub deadline: Instant,
+    pub outbound: Arc<OutboundPolicy>,
+    pub connector: Arc<str>,
+    pub operation: String,
+    pub redactor: Arc<Redactor>,
+    pub log_sink: Arc<dyn LogSink>,
+    pub stdout: MemoryOutputPipe,
+    pub stderr: MemoryOutputPipe,
+}
+
 impl HostState {
-    pub(crate) fn new(
-        wasi: WasiCtx,
-        limiter: Limiter,
-        connector: Arc<str>,
-        operation: String,
-        redactor: Arc<Redactor>,
-        log_sink: Arc<dyn LogSink>,
-        stdout: MemoryOutputPipe,
-        stderr: MemoryOutputPipe,
-    ) -> Self {
+    pub(crate) fn new(setup: CallSetup) -> Self {
         Self {
-            wasi,
+            wasi: setup.wasi,
             table: ResourceTable::new(),
-            limiter,
-            connector,
-            operation,
-            redactor,
-            log_sink,
+            http: WasiHttpCtx::new(),
+            http_hooks: OutboundHooks::new(setup.outbound.clone()),
+            limiter: setup.limiter,
+            deadline: setup.deadline,
+            outbound: setup.outbound,
+            connector: setup.connector,
+            operation: setup.operation,
+            redactor: setup.redactor,
+            log_sink: setup.log_sink,
             log_count: 0,
-            stderr,
-            stdout,
+            stderr: setup.stderr,
+            stdout: setup.stdout,
         }
     }
 
@@ -119,6 +136,21 @@ impl HostState {
     /// Log records past [`MAX_LOG_RECORDS`] that were dropped.
     pub fn dropped_log_records(&self) -> usize {
         self.log_count.saturating_sub(MAX_LOG_RECORDS)
+    }
+
+    /// Outbound requests refused during the call.
+    pub fn outbound_denials(&self) -> Vec<Denial> {
+        self.outbound.denials()
+    }
+}
+
+impl WasiHttpView for HostState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.http_hooks,
+        }
     }
 }
 

@@ -7,9 +7,19 @@ use crate::error::{CallError, TrapKind};
 use crate::limits::{LimitKind, Limits};
 use crate::state::HostState;
 
+/// Where in a call an error happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Making the instance (a start function may trap, a resource may run out).
+    Instantiate,
+    /// Calling the export and reading its result.
+    Call,
+}
+
 /// Classifies the error of a call made in `store`.
 pub fn classify(
     error: &wasmtime::Error,
+    phase: Phase,
     store: &Store<HostState>,
     connector: &str,
     limits: &Limits,
@@ -58,8 +68,30 @@ pub fn classify(
     }
     let kind = match trap {
         Some(Trap::StackOverflow) => TrapKind::StackOverflow,
-        Some(Trap::UnreachableCodeReached) => TrapKind::Panic(panic_message(&state.stderr_text())),
+        Some(Trap::UnreachableCodeReached) => {
+            let mut message = panic_message(&state.stderr_text());
+            // A guest that unwraps a refused request panics; say why it was refused.
+            if let Some(denial) = state.outbound_denials().first() {
+                message.push_str(&format!(
+                    " (the host had refused an outbound request to {}: {})",
+                    denial.target, denial.reason
+                ));
+            }
+            TrapKind::Panic(message)
+        }
         Some(other) => TrapKind::Other(other.to_string()),
+        // Not a trap, during the call: the canonical ABI could not read the
+        // guest's answer (a string that is not UTF-8, a pointer out of
+        // bounds). Our own imports never fail, so it is the guest's output.
+        None if phase == Phase::Call => {
+            return CallError::BadOutput {
+                connector: connector.to_string(),
+                problem: format!(
+                    "its answer cannot be read: {}",
+                    state.redactor.redact(&format!("{error:#}"))
+                ),
+            };
+        }
         None => {
             return CallError::Host {
                 connector: connector.to_string(),

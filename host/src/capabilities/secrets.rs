@@ -3,7 +3,10 @@
 //! A connection parameter of kind `secret` reaches the guest and nothing
 //! else. The guest itself may echo a secret into a log record, an error
 //! message or a panic message; every such text passes through a
-//! [`Redactor`] before the host prints or stores it.
+//! [`Redactor`] before the host prints or stores it. Output that the host
+//! passes on as data (a response body, trigger items, trigger state) is not
+//! edited: a call whose output contains a secret fails instead, so a secret
+//! never reaches a sink, a state store or a caller.
 
 /// What a redacted secret is replaced with.
 pub const REDACTED: &str = "[redacted]";
@@ -30,6 +33,11 @@ impl Redactor {
         self.secrets.is_empty()
     }
 
+    /// Whether `text` contains any secret.
+    pub fn finds_secret_in(&self, text: &str) -> bool {
+        self.secrets.iter().any(|s| text.contains(s.as_str()))
+    }
+
     /// `text` with every secret replaced by [`REDACTED`].
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_string();
@@ -52,5 +60,7 @@ mod tests {
         assert_eq!(r.redact("x abcdef y abc"), "x [redacted] y [redacted]");
         assert_eq!(r.redact("nothing here"), "nothing here");
         assert!(Redactor::new(vec![String::new()]).is_empty());
+        assert!(r.finds_secret_in("..abc.."));
+        assert!(!r.finds_secret_in("ab c"));
     }
 }

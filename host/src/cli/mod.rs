@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use serde_json::Value;
 
-use crate::capabilities::{DirGrant, Grants};
+use crate::capabilities::{DirGrant, GrantTemplate, Grants, TcpGrant};
 use crate::connection::Connection;
 use crate::error::{CallError, LoadError};
 use crate::limits::{self, Limits};
@@ -76,6 +76,17 @@ pub struct ComponentArgs {
     /// Grant a directory: HOST_PATH[::GUEST_PATH][:ro]. Repeatable.
     #[arg(long = "dir", value_name = "GRANT")]
     pub dirs: Vec<DirGrant>,
+    /// Grant outbound HTTP to an origin: scheme://host[:port], `*.` for
+    /// subdomains, `{param}` for a connection value; add ` private` to let a
+    /// host name resolve to private addresses. Repeatable.
+    #[arg(long = "allow-http", value_name = "ORIGIN")]
+    pub http: Vec<GrantTemplate>,
+    /// Grant raw TCP connections to an exact IP:PORT. Repeatable.
+    #[arg(long = "allow-tcp", value_name = "IP:PORT")]
+    pub tcp: Vec<TcpGrant>,
+    /// Let the guest resolve host names itself.
+    #[arg(long = "allow-dns")]
+    pub dns: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -95,6 +106,18 @@ pub struct LimitArgs {
     /// Output a call may return, e.g. 16MiB.
     #[arg(long, value_name = "SIZE", default_value = "16MiB")]
     pub max_output: String,
+    /// Elements a table may grow to.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_table_elements)]
+    pub max_table_elements: usize,
+    /// Core instances, memories and tables one instantiation may create.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_instances)]
+    pub max_instances: usize,
+    /// Body size of one outbound HTTP response, e.g. 16MiB.
+    #[arg(long, value_name = "SIZE", default_value = "16MiB")]
+    pub max_http_response: String,
+    /// Calls into the connector that may run at once.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_concurrency)]
+    pub max_concurrency: usize,
 }
 
 impl LimitArgs {
@@ -117,7 +140,11 @@ impl LimitArgs {
             timeout: limits::parse_duration(&self.timeout).context("--timeout")?,
             max_memory_bytes: limits::parse_size(&self.max_memory).context("--max-memory")?,
             max_output_bytes: limits::parse_size(&self.max_output).context("--max-output")?,
-            ..Limits::default()
+            max_table_elements: self.max_table_elements,
+            max_instances: self.max_instances,
+            max_http_response_bytes: limits::parse_size(&self.max_http_response)
+                .context("--max-http-response")?,
+            max_concurrency: self.max_concurrency,
         })
     }
 }
@@ -129,6 +156,9 @@ impl ComponentArgs {
             limits: self.limits.to_limits()?,
             grants: Grants {
                 dirs: self.dirs.clone(),
+                http: self.http.clone(),
+                tcp: self.tcp.clone(),
+                dns: self.dns,
             },
         })
     }
@@ -140,8 +170,12 @@ pub struct ConnectionArgs {
     /// A connection value: name=value. Repeatable.
     #[arg(short = 'c', long = "connection", value_name = "NAME=VALUE")]
     pub values: Vec<String>,
+    /// A connection value from an environment variable: name=VAR (keeps
+    /// secrets out of the command line). Repeatable.
+    #[arg(long = "connection-env", value_name = "NAME=VAR")]
+    pub env: Vec<String>,
     /// A JSON file of connection values: {"name": "value", ...}.
-    /// Values given with --connection override it.
+    /// Values given with --connection or --connection-env override it.
     #[arg(long, value_name = "FILE")]
     pub connection_file: Option<PathBuf>,
 }
@@ -152,6 +186,15 @@ impl ConnectionArgs {
         let mut connection = Connection::new();
         if let Some(file) = &self.connection_file {
             connection.read_file(file)?;
+        }
+        for pair in &self.env {
+            let Some((name, var)) = pair.split_once('=') else {
+                anyhow::bail!("--connection-env {pair:?} is not of the form name=VARIABLE");
+            };
+            let value = std::env::var(var).with_context(|| {
+                format!("--connection-env {name}={var}: the environment variable {var} is not set")
+            })?;
+            connection.set(name, value);
         }
         for pair in &self.values {
             connection.set_pair(pair)?;

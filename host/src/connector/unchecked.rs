@@ -27,7 +27,7 @@ impl Connector {
         let connection = self.resolve(connection)?;
         let redactor = connection.redactor(&self.description);
         let input = input.to_string();
-        let result = self.run(operation, &redactor, |store, guest| {
+        let result = self.run(operation, Some(&connection), &redactor, |store, guest| {
             guest.connector_provider_provider().call_invoke(
                 &mut *store,
                 operation,
@@ -55,7 +55,7 @@ impl Connector {
         let redactor = connection.redactor(&self.description);
         let input = input.to_string();
         let state = state.map(str::to_string);
-        let result = self.run(trigger, &redactor, |store, guest| {
+        let result = self.run(trigger, Some(&connection), &redactor, |store, guest| {
             guest.connector_provider_trigger().call_poll(
                 &mut *store,
                 trigger,
@@ -73,7 +73,7 @@ impl Connector {
     /// check that a connector describes itself the same way every time.
     pub fn describe_twice(&self) -> Result<(Value, Value), CallError> {
         let redactor = crate::capabilities::Redactor::default();
-        let (first, second) = self.run("describe", &redactor, |store, guest| {
+        let (first, second) = self.run("describe", None, &redactor, |store, guest| {
             let provider = guest.connector_provider_provider();
             let mut answers = Vec::with_capacity(2);
             for _ in 0..2 {

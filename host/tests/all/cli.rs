@@ -344,3 +344,48 @@ fn guest_writes_stay_inside_the_granted_directory() {
     assert_eq!(run.code, 3, "a read-only grant refuses writes: {run:?}");
     assert!(!inside.join("no.txt").exists());
 }
+
+#[test]
+fn connection_values_can_come_from_the_environment() {
+    let dir = scratch("cli-env");
+    let grant = format!("{}::/data", s(&dir));
+    let files = guest("example_files");
+    let run = cli_with_env(
+        &[
+            "check",
+            s(&files),
+            "--dir",
+            &grant,
+            "--connection-env",
+            "root=FILES_ROOT_TEST",
+        ],
+        &[("FILES_ROOT_TEST", "/data")],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let run = cli_with_env(
+        &[
+            "check",
+            s(&files),
+            "--dir",
+            &grant,
+            "--connection-env",
+            "root=FILES_ROOT_TEST",
+        ],
+        &[("FILES_ROOT_TEST", "/nowhere")],
+    );
+    assert_eq!(
+        run.code, 3,
+        "the value from the environment was used: {run:?}"
+    );
+    let run = cli(&[
+        "check",
+        s(&files),
+        "--connection-env",
+        "root=SURELY_UNSET_VARIABLE_42",
+    ]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("SURELY_UNSET_VARIABLE_42 is not set"),
+        "{run:?}"
+    );
+}

@@ -12,6 +12,7 @@ fn files_connector(rt: &Runtime, dir: &std::path::Path) -> connector_host::Conne
     let options = ConnectorOptions {
         grants: connector_host::capabilities::Grants {
             dirs: vec![format!("{}::/data", dir.display()).parse().unwrap()],
+            ..Default::default()
         },
         ..ConnectorOptions::default()
     };

@@ -166,6 +166,7 @@ fn a_missing_granted_directory_fails_at_load() {
     let options = ConnectorOptions {
         grants: connector_host::capabilities::Grants {
             dirs: vec!["/definitely/not/here::/data".parse().unwrap()],
+            ..Default::default()
         },
         ..ConnectorOptions::default()
     };

@@ -3,12 +3,17 @@
 //! `make guests` for everything else. One test binary, one module per topic.
 
 mod support;
+mod taskapi;
 
 mod cache;
+mod capabilities;
 mod cli;
 mod conformance;
 mod examples;
+mod fuzz;
 mod hostile;
 mod loader;
 mod malformed;
 mod polyglot;
+mod secrets;
+mod tasks;

@@ -116,13 +116,24 @@ pub fn cli(args: &[&str]) -> Run {
 
 /// Runs the `connector-host` binary with the cache in `cache`.
 pub fn cli_with_cache(cache: &Path, args: &[&str]) -> Run {
-    Command::new(env!("CARGO_BIN_EXE_connector-host"))
+    cli_full(cache, args, &[])
+}
+
+/// Runs the `connector-host` binary with the shared cache and extra environment.
+pub fn cli_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    cli_full(&shared_cache_dir(), args, env)
+}
+
+fn cli_full(cache: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_connector-host"));
+    command
         .args(args)
         .env("CONNECTOR_HOST_CACHE_DIR", cache)
-        .env_remove("CONNECTOR_HOST_LOG")
-        .output()
-        .expect("run connector-host")
-        .into()
+        .env_remove("CONNECTOR_HOST_LOG");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().expect("run connector-host").into()
 }
 
 /// `path` as &str.

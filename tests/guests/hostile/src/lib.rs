@@ -14,6 +14,8 @@ wit_bindgen::generate!({
     world: "connector",
 });
 
+mod reach;
+
 use std::hint::black_box;
 
 use connector::provider::log::{Level, log};
@@ -83,6 +85,14 @@ impl exports::connector::provider::provider::Guest for Component {
             connection_parameters: vec![
                 flag("panic", "Panic in check-connection."),
                 flag("spin", "Loop forever in check-connection."),
+                ConnectionParameter {
+                    name: "token".into(),
+                    display_name: "Token".into(),
+                    description: "A secret that `leak-secret` tries to leak.".into(),
+                    kind: ParameterKind::Secret,
+                    required: false,
+                    default_value: None,
+                },
             ],
             capabilities: Capabilities {
                 outbound_hosts: Vec::new(),
@@ -94,6 +104,7 @@ impl exports::connector::provider::provider::Guest for Component {
     fn list_operations() -> Vec<Operation> {
         let mut operations: Vec<Operation> = ACTIONS
             .iter()
+            .chain(reach::ACTIONS)
             .map(|&(id, summary)| Operation {
                 id: id.into(),
                 summary: summary.into(),
@@ -149,9 +160,20 @@ impl exports::connector::provider::provider::Guest for Component {
 
     fn invoke(
         operation_id: String,
-        _connection: Vec<(String, String)>,
+        connection: Vec<(String, String)>,
         input: String,
     ) -> Result<Response, ConnectorError> {
+        let parsed: Value = serde_json::from_str(&input).unwrap_or(Value::Null);
+        if let Some(result) = reach::invoke(&operation_id, &connection, &parsed) {
+            return result
+                .map(|body| Response { status: 200, body })
+                .map_err(|message| ConnectorError {
+                    kind: ErrorKind::Forbidden,
+                    code: "reach-failed".into(),
+                    message,
+                    retry_after_ms: None,
+                });
+        }
         let body = match operation_id.as_str() {
             "ok" => OK_BODY.to_string(),
             "spin" => spin(),
@@ -178,7 +200,7 @@ impl exports::connector::provider::provider::Guest for Component {
 impl exports::connector::provider::trigger::Guest for Component {
     fn poll(
         trigger_id: String,
-        _connection: Vec<(String, String)>,
+        connection: Vec<(String, String)>,
         input: String,
         state: Option<String>,
     ) -> Result<PollResult, ConnectorError> {
@@ -197,12 +219,22 @@ impl exports::connector::provider::trigger::Guest for Component {
                 .and_then(|state| state.get("n")?.as_u64())
                 .ok_or_else(|| invalid_input("bad-state", "state must be {\"n\": integer}"))?,
         };
+        // With "leak_secret": true the state carries the connection's token,
+        // which the host must refuse to store.
+        let mut next = json!({ "n": n + 1 });
+        if input.get("leak_secret") == Some(&Value::Bool(true)) {
+            let token = connection
+                .iter()
+                .find(|(k, _)| k == "token")
+                .map(|(_, v)| v.clone());
+            next["token"] = json!(token);
+        }
         Ok(PollResult {
             items: vec![TriggerItem {
                 id: format!("tick-{n}"),
                 body: json!({ "n": n }).to_string(),
             }],
-            state: Some(json!({ "n": n + 1 }).to_string()),
+            state: Some(next.to_string()),
             poll_again_after_ms: None,
         })
     }

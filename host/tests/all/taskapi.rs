@@ -1,0 +1,243 @@
+//! A real HTTP server on 127.0.0.1 for connectors to call: a small task
+//! tracker API (what the `tasks` example wraps), plus endpoints that
+//! redirect, stall, answer huge bodies or throttle, for the capability tests.
+//! It speaks just enough HTTP/1.1 for these tests: one request per
+//! connection, `Content-Length` bodies.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+/// A running server; stopped on drop.
+pub struct TaskApi {
+    pub addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+    /// Every request line seen, e.g. `GET /tasks`.
+    pub seen: Arc<Mutex<Vec<String>>>,
+}
+
+struct Store {
+    token: String,
+    tasks: Vec<Value>,
+}
+
+impl TaskApi {
+    /// Starts a server that accepts `Authorization: Bearer <token>`.
+    pub fn start(token: &str) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        let addr = listener.local_addr().unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let store = Arc::new(Mutex::new(Store {
+            token: token.to_string(),
+            tasks: Vec::new(),
+        }));
+        let (flag, log) = (stop.clone(), seen.clone());
+        let thread = std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if flag.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                let (store, log) = (store.clone(), log.clone());
+                // A thread per connection, so a stalled response does not
+                // hold up the others.
+                std::thread::spawn(move || {
+                    let _ = serve(stream, &store, &log);
+                });
+            }
+        });
+        Self {
+            addr,
+            stop,
+            thread: Some(thread),
+            seen,
+        }
+    }
+
+    /// `127.0.0.1:PORT`.
+    pub fn host(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for TaskApi {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.addr);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn serve(stream: TcpStream, store: &Mutex<Store>, log: &Mutex<Vec<String>>) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    let mut parts = line.split_whitespace();
+    let (method, target) = (
+        parts.next().unwrap_or("").to_string(),
+        parts.next().unwrap_or("/").to_string(),
+    );
+    log.lock().unwrap().push(format!("{method} {target}"));
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h)? == 0 || h == "\r\n" || h == "\n" {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+        }
+    }
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let length: usize = header("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length.min(1 << 20)];
+    reader.read_exact(&mut body)?;
+    let (path, query) = target.split_once('?').unwrap_or((target.as_str(), ""));
+    let param = |name: &str| {
+        query
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    };
+    let mut out = stream;
+    let respond = |out: &mut TcpStream,
+                   status: u16,
+                   extra: &str,
+                   body: &[u8]|
+     -> std::io::Result<()> {
+        write!(
+            out,
+            "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n{extra}\r\n",
+            body.len()
+        )?;
+        out.write_all(body)?;
+        out.flush()
+    };
+    let json = |v: Value| v.to_string().into_bytes();
+
+    // Endpoints for the capability tests: no authentication.
+    match path {
+        "/redirect" => {
+            let to = param("to").unwrap_or_default();
+            return respond(&mut out, 302, &format!("location: {to}\r\n"), b"{}");
+        }
+        "/slow" => {
+            let ms: u64 = param("ms").and_then(|v| v.parse().ok()).unwrap_or(60_000);
+            std::thread::sleep(Duration::from_millis(ms));
+            return respond(&mut out, 200, "", b"{}");
+        }
+        "/big" => {
+            let n: usize = param("bytes")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(1 << 20);
+            return respond(&mut out, 200, "", &vec![b' '; n]);
+        }
+        "/throttle" => {
+            return respond(
+                &mut out,
+                429,
+                "retry-after: 7\r\n",
+                &json(json!({"error": "slow down"})),
+            );
+        }
+        _ => {}
+    }
+
+    let mut store = store.lock().unwrap();
+    if header("authorization") != Some(format!("Bearer {}", store.token)) {
+        return respond(&mut out, 401, "", &json(json!({"error": "bad token"})));
+    }
+    let id_in_path = path
+        .strip_prefix("/tasks/")
+        .and_then(|id| id.parse::<u64>().ok());
+    let input: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    match (method.as_str(), path, id_in_path) {
+        ("GET", "/tasks", _) => {
+            let after: u64 = param("created_after")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            let limit: usize = param("limit")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(usize::MAX);
+            let status = param("status");
+            let list: Vec<Value> = store
+                .tasks
+                .iter()
+                .filter(|t| t["id"].as_u64().unwrap() > after)
+                .filter(|t| status.as_deref().is_none_or(|s| t["status"] == s))
+                .take(limit)
+                .cloned()
+                .collect();
+            respond(&mut out, 200, "", &json(Value::Array(list)))
+        }
+        ("POST", "/tasks", _) => {
+            let Some(title) = input.get("title").and_then(Value::as_str) else {
+                return respond(
+                    &mut out,
+                    422,
+                    "",
+                    &json(json!({"error": "title is required"})),
+                );
+            };
+            let task = json!({
+                "id": store.tasks.len() as u64 + 1,
+                "title": title,
+                "description": input.get("description").and_then(Value::as_str).unwrap_or(""),
+                "status": "open",
+                "created": 1_700_000_000u64 + store.tasks.len() as u64,
+            });
+            store.tasks.push(task.clone());
+            respond(&mut out, 201, "", &json(task))
+        }
+        ("GET", _, Some(id)) => match store.tasks.iter().find(|t| t["id"] == id) {
+            Some(t) => respond(&mut out, 200, "", &json(t.clone())),
+            None => respond(
+                &mut out,
+                404,
+                "",
+                &json(json!({"error": format!("no task {id}")})),
+            ),
+        },
+        ("PATCH", _, Some(id)) => match store.tasks.iter_mut().find(|t| t["id"] == id) {
+            Some(t) => {
+                for key in ["title", "description", "status"] {
+                    if let Some(v) = input.get(key) {
+                        t[key] = v.clone();
+                    }
+                }
+                let t = t.clone();
+                respond(&mut out, 200, "", &json(t))
+            }
+            None => respond(
+                &mut out,
+                404,
+                "",
+                &json(json!({"error": format!("no task {id}")})),
+            ),
+        },
+        _ => respond(&mut out, 404, "", &json(json!({"error": "no such route"}))),
+    }
+}
