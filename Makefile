@@ -28,8 +28,6 @@ PY_TOOLS := $(VENV)/.componentize-py-$(COMPONENTIZE_PY_VERSION)
 COMPONENTIZE_PY := $(VENV)/bin/componentize-py
 JS_TOOLS := tools/js/node_modules/.installed
 COMPONENTIZE_JS := tools/js/node_modules/.bin/componentize-js
-PY_GUESTS := example_calendar
-JS_GUESTS := example_text
 POLYGLOT_WASM := $(WASM_DIR)/example_calendar.wasm $(WASM_DIR)/example_text.wasm
 # Every guest component `make test` compiles into the shared cache up front.
 ALL_WASM := $(foreach g,$(RUST_GUESTS),$(WASM_DIR)/$(subst -,_,$(g)).wasm) $(POLYGLOT_WASM)
