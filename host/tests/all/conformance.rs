@@ -169,7 +169,7 @@ fn a_hostile_connector_fails_the_checks_it_breaks() {
     );
     assert!(!report.is_pass());
     // What works passes...
-    assert_outcome(&report, "describe", Outcome::Pass, "11 operations");
+    assert_outcome(&report, "describe", Outcome::Pass, "service hostile");
     assert_outcome(
         &report,
         "action ok: example 1",
