@@ -22,7 +22,8 @@
 //
 // Build with `componentize-js app.js --wit wit --world-name connector
 // -d http fetch-event -o app.wasm` (the `-d` flags leave out the engine's
-// fetch support, which would import wasi:http).
+// fetch support, so that a connector that makes no HTTP calls imports no
+// wasi:http).
 //
 // What the module does for every connector, so that its author does not:
 // - checks the top level of each input against the input schema (an

@@ -70,6 +70,7 @@ pub fn run(
         spec.fill_scratch(&scratch_path)?;
     }
     options.grants.dirs.extend(spec.dir_grants(&scratch_path)?);
+    options.grants.http.extend(spec.http_grants()?);
     let good = spec.good_connection()?;
     let bad = spec.bad_connections()?;
 

@@ -7,6 +7,7 @@
 //! [grants]
 //! dirs = ["{scratch}::/data"]          # {scratch}: a fresh empty directory per run
 //! scratch-files = { "hello.txt" = "Hello" }   # written into {scratch} first
+//! http = ["https://api.example.com"]   # outbound HTTP origins, as for --allow-http
 //!
 //! [connection]
 //! good = { root = "/data" }            # must pass check-connection (default: no values)
@@ -39,7 +40,7 @@ use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::capabilities::DirGrant;
+use crate::capabilities::{DirGrant, GrantTemplate};
 use crate::connection::Connection;
 use crate::error::ErrorKind;
 
@@ -79,6 +80,9 @@ pub struct GrantsSpec {
     /// UTF-8 content.
     #[serde(default)]
     pub scratch_files: BTreeMap<String, String>,
+    /// Outbound HTTP origins as for `--allow-http`.
+    #[serde(default)]
+    pub http: Vec<String>,
 }
 
 /// `[connection]`.
@@ -212,6 +216,18 @@ impl Spec {
                     grant.host = self.dir.join(&grant.host);
                 }
                 Ok(grant)
+            })
+            .collect()
+    }
+
+    /// The outbound HTTP grants.
+    pub fn http_grants(&self) -> Result<Vec<GrantTemplate>> {
+        self.grants
+            .http
+            .iter()
+            .map(|text| {
+                text.parse()
+                    .with_context(|| format!("[grants] http: {text:?}"))
             })
             .collect()
     }
