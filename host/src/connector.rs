@@ -27,6 +27,8 @@ use crate::trap::{self, Phase};
 // Push-trigger calls (`push-binding`, `handle-event`) live in their own file.
 mod push;
 pub use push::{Binding, RawEvent};
+// Calls that bypass the host's checks, for the conformance kit.
+mod unchecked;
 
 /// The compiled schemas of one operation.
 struct Schemas {

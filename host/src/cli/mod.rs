@@ -17,9 +17,11 @@ use crate::runtime::{ConnectorOptions, Runtime, RuntimeOptions};
 mod check;
 mod describe;
 mod invoke;
+mod new;
 mod poll;
 mod run;
 mod status;
+mod test;
 mod validate;
 
 /// Exit codes, so that scripts can tell failures apart.
@@ -65,6 +67,8 @@ enum Command {
     Poll(poll::PollCommand),
     Run(run::RunCommand),
     Status(status::StatusCommand),
+    Test(test::TestCommand),
+    New(new::NewCommand),
 }
 
 /// The component and what the operator grants and allows it.
@@ -255,6 +259,8 @@ pub fn main() -> ExitCode {
         Command::Poll(c) => c.execute(runtime),
         Command::Run(c) => c.execute(runtime),
         Command::Status(c) => c.execute(runtime),
+        Command::Test(c) => c.execute(runtime),
+        Command::New(c) => c.execute(),
     };
     match result {
         Ok(code) => ExitCode::from(code),

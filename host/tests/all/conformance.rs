@@ -1,0 +1,460 @@
+//! The conformance kit (`connector-host test`): every example connector, in
+//! all three languages, passes its spec; and the kit fails, on the right
+//! checks, for connectors that misbehave, describe themselves wrongly, or
+//! do not do what their spec says.
+
+use std::path::PathBuf;
+
+use connector_host::conformance::{self, Outcome, Report, Spec};
+use connector_host::{ConnectorOptions, Limits};
+
+use crate::support::*;
+
+/// The spec of an example, e.g. `guest-examples/rust/data`.
+fn example_spec(dir: &str) -> PathBuf {
+    repo().join(dir).join("connector-test.toml")
+}
+
+/// Runs `connector-host test` on an example with its spec, and checks that
+/// every check passed, the exit code says so and the JUnit XML agrees.
+fn passes(guest_name: &str, dir: &str) {
+    let junit = scratch("junit").join("report.xml");
+    let run = cli(&[
+        "test",
+        s(&guest(guest_name)),
+        "--spec",
+        s(&example_spec(dir)),
+        "--junit",
+        s(&junit),
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("PASSED:"), "{run:?}");
+    assert!(
+        run.stdout.lines().all(|l| !l.starts_with("FAIL")),
+        "{run:?}"
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    assert!(xml.contains("failures=\"0\""), "{xml}");
+    assert!(xml.contains("<testcase "), "{xml}");
+}
+
+#[test]
+fn the_rust_data_example_passes() {
+    passes("example_data", "guest-examples/rust/data");
+}
+
+#[test]
+fn the_rust_files_example_passes() {
+    passes("example_files", "guest-examples/rust/files");
+}
+
+#[test]
+fn the_python_calendar_example_passes() {
+    passes("example_calendar", "guest-examples/python/calendar");
+}
+
+#[test]
+fn the_js_text_example_passes() {
+    passes("example_text", "guest-examples/js/text");
+}
+
+/// Runs the kit through the library with a spec written to a scratch file.
+fn run_kit(guest_name: &str, spec_text: Option<&str>, limits: Limits) -> Report {
+    let spec_path = spec_text.map(|text| {
+        let path = scratch("spec").join("connector-test.toml");
+        std::fs::write(&path, text).unwrap();
+        path
+    });
+    let spec = spec_path.as_deref().map(|p| Spec::read(p).expect("spec"));
+    conformance::run(
+        &runtime(),
+        &guest(guest_name),
+        spec_path.as_deref().zip(spec.as_ref()),
+        ConnectorOptions {
+            limits,
+            ..ConnectorOptions::default()
+        },
+    )
+    .expect("the run is set up")
+}
+
+/// The check called `name`, which must exist.
+fn check<'a>(report: &'a Report, name: &str) -> &'a conformance::Check {
+    report
+        .check(name)
+        .unwrap_or_else(|| panic!("no check {name:?}; the report:\n{}", report.to_text()))
+}
+
+fn assert_outcome(report: &Report, name: &str, outcome: Outcome, says: &str) {
+    let c = check(report, name);
+    assert_eq!(
+        c.outcome,
+        outcome,
+        "{name}: {}\n{}",
+        c.detail,
+        report.to_text()
+    );
+    assert!(
+        c.detail.contains(says),
+        "{name} should say {says:?}: {}",
+        c.detail
+    );
+}
+
+#[test]
+fn a_malformed_connector_fails_describe_and_schemas() {
+    let report = run_kit("test_malformed", None, Limits::default());
+    assert!(!report.is_pass());
+    assert_outcome(&report, "contract", Outcome::Pass, "connector:provider");
+    assert_outcome(&report, "describe", Outcome::Fail, "service.version");
+    assert_outcome(
+        &report,
+        "describe",
+        Outcome::Fail,
+        "id is used by more than one operation",
+    );
+    assert_outcome(&report, "schemas", Outcome::Fail, "bad-input-schema");
+    assert_outcome(&report, "schemas", Outcome::Fail, "bad-output-schema");
+    assert_outcome(&report, "calls", Outcome::Skip, "description has problems");
+
+    let run = cli(&["test", s(&guest("test_malformed"))]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stdout.contains("FAIL  describe"), "{run:?}");
+}
+
+const HOSTILE_SPEC: &str = r#"
+[[actions.ok.examples]]
+input = {}
+output = { ok = true }
+
+[[actions.spin.examples]]
+input = {}
+
+[[actions.panic.examples]]
+input = {}
+
+[[actions.invalid-json.examples]]
+input = {}
+
+[[actions.wrong-shape.examples]]
+input = {}
+
+[[actions.echo.examples]]
+input = { word = "hi" }
+output = { word = "hi" }
+
+[actions.grow-memory]
+skip = "covered by the hostile tests"
+[actions.recurse]
+skip = "covered by the hostile tests"
+[actions.huge-output]
+skip = "covered by the hostile tests"
+[actions.log-flood]
+skip = "covered by the hostile tests"
+
+[triggers.ticks]
+bad-states = [{ n = "seven" }]
+"#;
+
+#[test]
+fn a_hostile_connector_fails_the_checks_it_breaks() {
+    let report = run_kit(
+        "test_hostile",
+        Some(HOSTILE_SPEC),
+        Limits {
+            fuel: Some(50_000_000),
+            ..Limits::default()
+        },
+    );
+    assert!(!report.is_pass());
+    // What works passes...
+    assert_outcome(&report, "describe", Outcome::Pass, "service hostile");
+    assert_outcome(
+        &report,
+        "action ok: example 1",
+        Outcome::Pass,
+        "equal to the expected output",
+    );
+    assert_outcome(
+        &report,
+        "trigger ticks: first poll",
+        Outcome::Pass,
+        "1 item",
+    );
+    assert_outcome(
+        &report,
+        "trigger ticks: next poll",
+        Outcome::Pass,
+        "round-trips",
+    );
+    assert_outcome(
+        &report,
+        "trigger ticks: bad state 1",
+        Outcome::Pass,
+        "bad-state",
+    );
+    assert_outcome(&report, "action log-flood", Outcome::Skip, "covered by");
+    // ...and each misbehaviour fails its own check.
+    assert_outcome(
+        &report,
+        "action spin: example 1",
+        Outcome::Fail,
+        "fuel limit",
+    );
+    assert_outcome(
+        &report,
+        "action panic: example 1",
+        Outcome::Fail,
+        "guest panic",
+    );
+    assert_outcome(
+        &report,
+        "action invalid-json: example 1",
+        Outcome::Fail,
+        "not JSON",
+    );
+    assert_outcome(
+        &report,
+        "action wrong-shape: example 1",
+        Outcome::Fail,
+        "/count",
+    );
+    assert_outcome(&report, "limits", Outcome::Fail, "action spin: example 1");
+    // The hostile guest echoes any input, even one that breaks its schema:
+    // the host refuses it, but the connector called directly does not.
+    assert_outcome(
+        &report,
+        "action echo: refuses an array instead of an object",
+        Outcome::Fail,
+        "the connector accepts it",
+    );
+    assert_outcome(
+        &report,
+        "action spin: invalid inputs",
+        Outcome::Skip,
+        "an example failed",
+    );
+}
+
+#[test]
+fn a_healthy_connector_fails_a_spec_it_does_not_meet() {
+    let report = run_kit(
+        "example_data",
+        Some(
+            r#"
+[[actions.hash.examples]]
+input = { text = "hello", algorithm = "sha256" }
+output = { digest = "not the digest", algorithm = "sha256" }
+
+[[actions.base64.examples]]
+input = { text = "aGk=", direction = "decode" }
+error = "invalid-input"
+
+[actions.json-select]
+invalid = [{ document = 1, pointer = "/a" }]
+
+[[actions.json-select.examples]]
+input = { document = 1, pointer = "" }
+
+[actions.csv-to-json]
+skip = "not under test here"
+
+[actions.render-template]
+skip = "not under test here"
+
+[actions.no-such-action]
+skip = "names nothing"
+"#,
+        ),
+        Limits::default(),
+    );
+    assert!(!report.is_pass());
+    assert_outcome(
+        &report,
+        "action hash: example 1",
+        Outcome::Fail,
+        "differs from the expected output at /digest",
+    );
+    assert_outcome(
+        &report,
+        "action base64: example 1",
+        Outcome::Fail,
+        "expected an error of kind invalid-input",
+    );
+    assert_outcome(
+        &report,
+        "action json-select: spec's invalid input 1",
+        Outcome::Fail,
+        "the input schema accepts",
+    );
+    assert_outcome(
+        &report,
+        "spec",
+        Outcome::Fail,
+        "no operation \"no-such-action\"",
+    );
+    assert_outcome(&report, "limits", Outcome::Pass, "no call hit a limit");
+}
+
+#[test]
+fn a_connection_the_connector_accepts_is_not_a_bad_one() {
+    let dir = scratch("conformance-conn");
+    let report = run_kit(
+        "example_files",
+        Some(&format!(
+            r#"
+[grants]
+dirs = ["{}::/data"]
+
+[connection]
+bad = [{{ root = "/data" }}, {{ colour = "blue" }}]
+
+[actions.list-files]
+skip = "not under test here"
+[actions.read-file]
+skip = "not under test here"
+[actions.write-file]
+skip = "not under test here"
+[actions.delete-file]
+skip = "not under test here"
+"#,
+            dir.display()
+        )),
+        Limits::default(),
+    );
+    assert_outcome(&report, "connection.good", Outcome::Pass, "accepts");
+    assert_outcome(&report, "connection.bad 1", Outcome::Fail, "accepts it");
+    assert_outcome(
+        &report,
+        "connection.bad 2",
+        Outcome::Fail,
+        "the host refuses it before calling",
+    );
+}
+
+#[test]
+fn without_a_spec_every_action_lacks_examples() {
+    let run = cli(&["test", s(&guest("example_data"))]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stdout.contains("spec: none"), "{run:?}");
+    assert!(
+        run.stdout.contains("FAIL  action hash: examples")
+            && run.stdout.contains("no example input in the spec"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn a_broken_spec_is_a_usage_error_naming_the_file() {
+    let dir = scratch("conformance-bad-spec");
+    let spec = dir.join("connector-test.toml");
+    for (text, says) in [
+        ("[actions.hash]\nexamplez = []\n", "unknown field"),
+        (
+            "[[actions.hash.examples]]\ninput = {}\nerror = \"nope\"\n",
+            "is not an error kind",
+        ),
+        ("not toml at all [", "is not valid"),
+    ] {
+        std::fs::write(&spec, text).unwrap();
+        let run = cli(&["test", s(&guest("example_data")), "--spec", s(&spec)]);
+        assert_eq!(run.code, 2, "{text}: {run:?}");
+        assert!(run.stderr.contains("connector-test.toml"), "{run:?}");
+        assert!(
+            run.stderr.contains(says),
+            "{text} should say {says:?}: {run:?}"
+        );
+    }
+    let run = cli(&[
+        "test",
+        s(&guest("example_data")),
+        "--spec",
+        "/no/such/spec.toml",
+    ]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("cannot read the spec"), "{run:?}");
+}
+
+#[test]
+fn a_file_that_is_not_a_component_fails_the_load_check() {
+    let path = write_scratch_file("conformance-not-wasm", "x.wasm", b"hello");
+    let run = cli(&["test", s(&path)]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stdout.contains("FAIL  load"), "{run:?}");
+    assert!(run.stdout.contains("text file"), "{run:?}");
+}
+
+/// The `tasks` example, a REST connector, against the task-tracker API
+/// served on 127.0.0.1: its spec grants the origin and names the
+/// connection (the server's address is only known once it runs, so the
+/// spec is written here). Connections, examples, trigger states and limits
+/// pass. It does not yet pass the kit as a whole: it reads its input as a
+/// loose JSON value, so called directly (bypassing the host's schema check)
+/// it accepts `[]` and unknown properties instead of answering
+/// invalid-input. Porting it to connector-sdk (serde structs with
+/// `deny_unknown_fields`) closes that; until then this test pins exactly
+/// which checks fail, so that a change either way is noticed.
+#[test]
+fn the_rust_tasks_example_passes_all_but_the_direct_input_checks() {
+    let api = crate::taskapi::TaskApi::start("conformance-token");
+    let spec = format!(
+        r#"
+[grants]
+http = ["http://{{host}}"]
+
+[connection]
+good = {{ host = "{host}", use_tls = "false", token = "conformance-token" }}
+bad = [{{ host = "{host}", use_tls = "false", token = "wrong-token" }}]
+
+[[actions.list-tasks.examples]]
+input = {{}}
+output = {{ tasks = [] }}
+
+[[actions.get-task.examples]]
+name = "a task that does not exist"
+input = {{ id = 999 }}
+error = "not-found"
+
+[[actions.create-task.examples]]
+input = {{ title = "Write docs" }}
+status = 201
+
+[[actions.update-task.examples]]
+input = {{ id = 1, status = "done" }}
+
+[triggers.task-created]
+bad-states = ["garbage", {{ after_id = "one" }}]
+"#,
+        host = api.host()
+    );
+    let report = run_kit("example_tasks", Some(&spec), Limits::default());
+    for name in [
+        "connection.good",
+        "connection.bad 1",
+        "action list-tasks: example 1",
+        "action get-task: example 1 (a task that does not exist)",
+        "action create-task: example 1",
+        "action update-task: example 1",
+        "trigger task-created: first poll",
+        "trigger task-created: next poll",
+        "trigger task-created: bad state 1",
+        "trigger task-created: bad state 2",
+        "limits",
+    ] {
+        assert_outcome(&report, name, Outcome::Pass, "");
+    }
+    let failed: Vec<&str> = report
+        .checks
+        .iter()
+        .filter(|c| c.outcome == Outcome::Fail)
+        .map(|c| c.name.as_str())
+        .collect();
+    assert!(
+        failed.iter().all(|name| name.contains(": refuses ")
+            && (name.ends_with("an unknown property")
+                || name.ends_with("an array instead of an object"))),
+        "{}",
+        report.to_text()
+    );
+}
