@@ -388,15 +388,13 @@ fn a_file_that_is_not_a_component_fails_the_load_check() {
 /// The `tasks` example, a REST connector, against the task-tracker API
 /// served on 127.0.0.1: its spec grants the origin and names the
 /// connection (the server's address is only known once it runs, so the
-/// spec is written here). Connections, examples, trigger states and limits
-/// pass. It does not yet pass the kit as a whole: it reads its input as a
-/// loose JSON value, so called directly (bypassing the host's schema check)
-/// it accepts `[]` and unknown properties instead of answering
-/// invalid-input. Porting it to connector-sdk (serde structs with
-/// `deny_unknown_fields`) closes that; until then this test pins exactly
-/// which checks fail, so that a change either way is noticed.
+/// spec is written here). It passes the kit as a whole: connections,
+/// examples, trigger states, limits, and the direct-input checks (called
+/// without the host's schema check, it answers `[]`, a missing or mistyped
+/// property and an unknown property with invalid-input, since its inputs are
+/// serde structs with `deny_unknown_fields` read by connector-sdk).
 #[test]
-fn the_rust_tasks_example_passes_all_but_the_direct_input_checks() {
+fn the_rust_tasks_example_passes() {
     let api = crate::taskapi::TaskApi::start("conformance-token");
     let spec = format!(
         r#"
@@ -429,6 +427,7 @@ bad-states = ["garbage", {{ after_id = "one" }}]
         host = api.host()
     );
     let report = run_kit("example_tasks", Some(&spec), Limits::default());
+    assert!(report.is_pass(), "{}", report.to_text());
     for name in [
         "connection.good",
         "connection.bad 1",
@@ -444,16 +443,34 @@ bad-states = ["garbage", {{ after_id = "one" }}]
     ] {
         assert_outcome(&report, name, Outcome::Pass, "");
     }
-    let failed: Vec<&str> = report
-        .checks
-        .iter()
-        .filter(|c| c.outcome == Outcome::Fail)
-        .map(|c| c.name.as_str())
-        .collect();
+    // The checks it failed before the port: input that breaks the schema,
+    // given to the connector directly.
+    for (name, says) in [
+        (
+            "action list-tasks: refuses an array instead of an object",
+            "answers invalid-input (bad-input)",
+        ),
+        (
+            "action create-task: refuses an unknown property",
+            "answers invalid-input (bad-input)",
+        ),
+        (
+            "action get-task: refuses `id` of the wrong type",
+            "answers invalid-input (bad-input)",
+        ),
+        (
+            "action update-task: refuses input without the required `id`",
+            "answers invalid-input (bad-input)",
+        ),
+        (
+            "trigger task-created: refuses an unknown property",
+            "answers invalid-input (bad-input)",
+        ),
+    ] {
+        assert_outcome(&report, name, Outcome::Pass, says);
+    }
     assert!(
-        failed.iter().all(|name| name.contains(": refuses ")
-            && (name.ends_with("an unknown property")
-                || name.ends_with("an array instead of an object"))),
+        report.checks.iter().all(|c| c.outcome != Outcome::Fail),
         "{}",
         report.to_text()
     );
