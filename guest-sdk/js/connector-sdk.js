@@ -23,12 +23,21 @@
 // Build with `componentize-js app.js --wit wit --world-name connector
 // -d http fetch-event -o app.wasm` (the `-d` flags leave out the engine's
 // fetch support, so that a connector that makes no HTTP calls imports no
-// wasi:http).
+// wasi:http). A connector that calls HTTP APIs uses the engine's `fetch` and
+// is built with `-d fetch-event` only: it then imports wasi:http, which the
+// host links and checks against the operator's `--allow-http` grants.
+// `fetchChecked` and `statusError` below turn fetch's failures and error
+// statuses into connector errors.
+//
+// Handlers may be `async` (or return a promise): componentize-js runs the
+// engine's event loop until the promise settles, and a rejection becomes the
+// contract's error case like a throw.
 //
 // What the module does for every connector, so that its author does not:
 // - checks the top level of each input against the input schema (an
-//   object; required properties present; property types and enums; no
-//   unknown properties when `additionalProperties` is false) and answers
+//   object; required properties present; property types, enums, `minimum`
+//   and `maximum`, `minLength`, `maxLength` and `pattern`; no unknown
+//   properties when `additionalProperties` is false) and answers
 //   `invalid-input` `bad-input` when it does not fit: the host validates
 //   inputs fully first, but a connector must not trust that blindly;
 // - parses a trigger's state, checks it against `stateSchema` when given,
@@ -104,6 +113,59 @@ const REPLY = Symbol("reply");
 /** An action's answer with a status other than 200; a plain body answers 200. */
 export function reply(status, body) {
   return { [REPLY]: true, status, body };
+}
+
+/**
+ * `fetch(url, init)`, with a failure to get any response as a connector
+ * error. The engine's fetch rejects with the same `TypeError: NetworkError`
+ * whether the host refused the request (the operator did not grant the
+ * origin with `--allow-http`) or the server could not be reached (DNS,
+ * connect, TLS, timeout), so the two cannot be told apart here: both are
+ * `transient` `fetch-failed` (a retry helps once the server is back or the
+ * origin is granted), with a message naming both causes. A response with an
+ * error status is returned; see `statusError`.
+ */
+export async function fetchChecked(url, init = undefined) {
+  try {
+    return await fetch(url, init);
+  } catch (e) {
+    const origin = originOf(url);
+    throw ConnectorError.transient("fetch-failed",
+      `no response from ${origin}: the host refused the request (is ${origin} granted with ` +
+      `--allow-http?) or the server could not be reached (${e && e.message || e})`);
+  }
+}
+
+function originOf(url) {
+  try {
+    return new URL(String(url)).origin;
+  } catch {
+    return String(url);
+  }
+}
+
+/**
+ * The connector error of a response's error status, or undefined for a
+ * status below 400: 400 and 422 `invalid-input` (`rejected`), 401
+ * `unauthorized`, 403 `forbidden`, 404 `not-found` (`notFoundCode`, default
+ * `not-found`), 409 `conflict`, 429 `throttled` (with `retry-after`), 5xx
+ * `transient` (`server-error`), any other `internal` (`unexpected-status`).
+ */
+export function statusError(response, notFoundCode = "not-found") {
+  const status = response.status;
+  if (status < 400) return undefined;
+  const message = `${response.url || "the server"} answered ${status}`;
+  if (status === 400 || status === 422) return ConnectorError.invalidInput("rejected", message);
+  if (status === 401) return ConnectorError.unauthorized("unauthorized", message);
+  if (status === 403) return ConnectorError.forbidden("forbidden", message);
+  if (status === 404) return ConnectorError.notFound(notFoundCode, message);
+  if (status === 409) return ConnectorError.conflict("conflict", message);
+  if (status === 429) {
+    const seconds = Number.parseInt(response.headers.get("retry-after") ?? "", 10);
+    return ConnectorError.throttled("throttled", message, (Number.isFinite(seconds) ? seconds : 1) * 1000);
+  }
+  if (status >= 500 && status <= 599) return ConnectorError.transient("server-error", message);
+  return ConnectorError.internal("unexpected-status", message);
 }
 
 /** Structured logging to the host: `log.info("message", { field: value })`. */
@@ -236,11 +298,14 @@ export class Connector {
   #invoke(id, connection, inputText) {
     const op = this.#find(id, "action", "action");
     const input = parseInput(inputText, op.inputSchema);
+    const finish = (result) => {
+      if (result && result[REPLY]) {
+        return { status: result.status, body: toJson(result.body, "output") };
+      }
+      return { status: 200, body: toJson(result, "output") };
+    };
     const result = op.handler(context(id, connection), input);
-    if (result && result[REPLY]) {
-      return { status: result.status, body: toJson(result.body, "output") };
-    }
-    return { status: 200, body: toJson(result, "output") };
+    return isPromise(result) ? result.then(finish) : finish(result);
   }
 
   #poll(id, connection, inputText, stateText) {
@@ -262,17 +327,20 @@ export class Connector {
         }
       }
     }
-    const result = op.handler(context(id, connection), input, state);
-    if (!result || !Array.isArray(result.items)) {
-      throw ConnectorError.internal("bad-poll", `the handler of \`${id}\` did not return { items: [...] }`);
-    }
-    return {
-      items: result.items.map((item) => ({ id: String(item.id), body: toJson(item.body, "item") })),
-      state: result.state === undefined ? undefined : toJson(result.state, "state"),
-      pollAgainAfterMs: result.pollAgainAfterMs === undefined || result.pollAgainAfterMs === null
-        ? undefined
-        : BigInt(Math.max(0, Math.floor(result.pollAgainAfterMs))),
+    const finish = (result) => {
+      if (!result || !Array.isArray(result.items)) {
+        throw ConnectorError.internal("bad-poll", `the handler of \`${id}\` did not return { items: [...] }`);
+      }
+      return {
+        items: result.items.map((item) => ({ id: String(item.id), body: toJson(item.body, "item") })),
+        state: result.state === undefined ? undefined : toJson(result.state, "state"),
+        pollAgainAfterMs: result.pollAgainAfterMs === undefined || result.pollAgainAfterMs === null
+          ? undefined
+          : BigInt(Math.max(0, Math.floor(result.pollAgainAfterMs))),
+      };
     };
+    const result = op.handler(context(id, connection), input, state);
+    return isPromise(result) ? result.then(finish) : finish(result);
   }
 
   /** The objects componentize-js exports: `export const { provider, trigger } = connector.exports();` */
@@ -290,7 +358,8 @@ export class Connector {
         trigger: op.trigger,
       })),
       checkConnection: (connection) => guard("check-connection", () => {
-        if (this.check) this.check(context("check-connection", connection));
+        const result = this.check ? this.check(context("check-connection", connection)) : undefined;
+        return isPromise(result) ? result.then(() => undefined) : undefined;
       }),
       invoke: (id, connection, input) => guard(id, () => this.#invoke(id, connection, input)),
     };
@@ -310,15 +379,28 @@ function context(operation, connection) {
 
 /** Runs a handler; what it throws becomes the contract's error case. */
 function guard(operation, call) {
+  let result;
   try {
-    return call();
+    result = call();
   } catch (e) {
-    if (e instanceof ConnectorError) throw e.toRecord();
-    // A bug: report it rather than trap.
-    log.error("unhandled exception", { operation, stack: String(e && e.stack || e).slice(0, 2000) });
-    const name = e && e.name ? e.name : "Error";
-    throw ConnectorError.internal("unhandled-exception", `${name}: ${e && e.message || e}`).toRecord();
+    throw errorRecord(operation, e);
   }
+  if (isPromise(result)) {
+    return result.then(undefined, (e) => { throw errorRecord(operation, e); });
+  }
+  return result;
+}
+
+function isPromise(value) {
+  return value !== null && typeof value === "object" && typeof value.then === "function";
+}
+
+function errorRecord(operation, e) {
+  if (e instanceof ConnectorError) return e.toRecord();
+  // A bug: report it rather than trap.
+  log.error("unhandled exception", { operation, stack: String(e && e.stack || e).slice(0, 2000) });
+  const name = e && e.name ? e.name : "Error";
+  return ConnectorError.internal("unhandled-exception", `${name}: ${e && e.message || e}`).toRecord();
 }
 
 function toJson(value, what) {
@@ -372,8 +454,9 @@ function jsonType(value) {
 
 /**
  * Checks the top level of `value` against an object `schema`: the type,
- * required and unknown properties, each property's type and enum; fills in
- * the properties' defaults. Returns the first problem, or undefined.
+ * required and unknown properties, each property's type, enum, bounds and
+ * pattern; fills in the properties' defaults. Returns the first problem, or
+ * undefined.
  */
 function check(value, schema, fillDefaults) {
   if (!schema || typeof schema !== "object") return undefined;
@@ -399,6 +482,44 @@ function check(value, schema, fillDefaults) {
     }
     if (Array.isArray(sub.enum) && !sub.enum.some((c) => JSON.stringify(c) === JSON.stringify(value[name]))) {
       return `at /${name}: ${JSON.stringify(value[name])} is not one of ${sub.enum.map((c) => JSON.stringify(c)).join(", ")}`;
+    }
+    const problem = bounds(value[name], sub);
+    if (problem) return `at /${name}: ${problem}`;
+  }
+  return undefined;
+}
+
+/** A number's `minimum` and `maximum`, a string's `minLength`, `maxLength` and `pattern`. */
+function bounds(value, schema) {
+  if (typeof value === "number") {
+    if (typeof schema.minimum === "number" && value < schema.minimum) {
+      return `${value} is less than the minimum ${schema.minimum}`;
+    }
+    if (typeof schema.maximum === "number" && value > schema.maximum) {
+      return `${value} is greater than the maximum ${schema.maximum}`;
+    }
+  }
+  if (typeof value === "string") {
+    const length = [...value].length;
+    if (typeof schema.minLength === "number" && length < schema.minLength) {
+      return `${JSON.stringify(value)} is shorter than ${schema.minLength} characters`;
+    }
+    if (typeof schema.maxLength === "number" && length > schema.maxLength) {
+      return `${JSON.stringify(value).slice(0, 80)} is longer than ${schema.maxLength} characters`;
+    }
+    if (typeof schema.pattern === "string") {
+      let re;
+      for (const flags of ["u", ""]) {
+        try {
+          re = new RegExp(schema.pattern, flags);
+          break;
+        } catch {
+          re = undefined; // a pattern the engine cannot read: the host checks it
+        }
+      }
+      if (re && !re.test(value)) {
+        return `${JSON.stringify(value).slice(0, 80)} does not match the pattern ${schema.pattern}`;
+      }
     }
   }
   return undefined;

@@ -32,7 +32,8 @@ Build with ``componentize-py -d wit -w connector componentize -p . app -o app.wa
 What the module does for every connector, so that its author does not:
 
 - checks the top level of each input against the input schema (an object;
-  required properties present; property types and enums; no unknown
+  required properties present; property types, enums, ``minimum`` and
+  ``maximum``, ``minLength``, ``maxLength`` and ``pattern``; no unknown
   properties when ``additionalProperties`` is false) and answers
   ``invalid-input`` ``bad-input`` when it does not fit. The host validates
   inputs fully before calling, but a connector must not trust that blindly;
@@ -45,13 +46,20 @@ What the module does for every connector, so that its author does not:
 
 import copy
 import json
+import re
 import traceback
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from componentize_py_types import Err
 from wit_world import exports as _exports
 from wit_world.imports import log as _log
-from wit_world.imports import types as _wit
+try:
+    from wit_world.imports import types as _wit
+except ImportError:
+    # A world that also imports wasi:http (guest-sdk/wit-http, for
+    # connector_http) has two `types` interfaces, so componentize-py names
+    # them by package.
+    from wit_world.imports import connector_provider_types as _wit
 
 __all__ = [
     "Connector",
@@ -505,8 +513,9 @@ def _type_ok(value: Any, schema: Any) -> bool:
 
 def _check(value: Any, schema: Any, *, fill_defaults: bool) -> Optional[str]:
     """Checks the top level of ``value`` against an object ``schema``: the
-    type, required and unknown properties, and each property's type and
-    enum. Fills in the properties' defaults. Returns the first problem."""
+    type, required and unknown properties, and each property's type, enum,
+    bounds and pattern. Fills in the properties' defaults. Returns the first
+    problem."""
     if not isinstance(schema, dict):
         return None
     if not _type_ok(value, schema):
@@ -534,6 +543,33 @@ def _check(value: Any, schema: Any, *, fill_defaults: bool) -> Optional[str]:
         if "enum" in subschema and item not in subschema["enum"]:
             choices = ", ".join(json.dumps(c) for c in subschema["enum"])
             return f"at /{name}: {json.dumps(item)} is not one of {choices}"
+        problem = _bounds(item, subschema)
+        if problem:
+            return f"at /{name}: {problem}"
+    return None
+
+
+def _bounds(value: Any, schema: dict) -> Optional[str]:
+    """A number's ``minimum`` and ``maximum``, a string's ``minLength``,
+    ``maxLength`` and ``pattern``."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(schema.get("minimum"), (int, float)) and value < schema["minimum"]:
+            return f"{json.dumps(value)} is less than the minimum {schema['minimum']}"
+        if isinstance(schema.get("maximum"), (int, float)) and value > schema["maximum"]:
+            return f"{json.dumps(value)} is greater than the maximum {schema['maximum']}"
+    if isinstance(value, str):
+        if isinstance(schema.get("minLength"), int) and len(value) < schema["minLength"]:
+            return f"{json.dumps(value)} is shorter than {schema['minLength']} characters"
+        if isinstance(schema.get("maxLength"), int) and len(value) > schema["maxLength"]:
+            return f"{json.dumps(value)[:80]} is longer than {schema['maxLength']} characters"
+        pattern = schema.get("pattern")
+        if isinstance(pattern, str):
+            try:
+                matches = re.search(pattern, value) is not None
+            except re.error:
+                matches = True  # a pattern Python cannot read: the host checks it
+            if not matches:
+                return f"{json.dumps(value)[:80]} does not match the pattern {pattern}"
     return None
 
 
