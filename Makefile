@@ -67,18 +67,21 @@ $(JS_TOOLS): tools/js/package.json tools/js/package-lock.json
 	cd tools/js && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# A Python connector: its module (app.py) and the helper module on the path.
-$(WASM_DIR)/example_calendar.wasm: guest-examples/python/calendar/app.py guest-sdk/python/connector_sdk.py wit/provider.wit | $(PY_TOOLS)
+# A Python connector: its module (app.py) and the helper modules on the path.
+# It calls an HTTP API (connector_http), so it targets the world
+# `connector-http` of guest-sdk/wit-http: the contract plus wasi:http.
+$(WASM_DIR)/example_calendar.wasm: guest-examples/python/calendar/app.py guest-sdk/python/connector_sdk.py guest-sdk/python/connector_http.py wit/provider.wit guest-sdk/wit-http/world.wit | $(PY_TOOLS)
 	@mkdir -p $(WASM_DIR)
-	$(COMPONENTIZE_PY) -d wit -w connector componentize -p guest-examples/python/calendar -p guest-sdk/python app -o $@
+	$(COMPONENTIZE_PY) -d guest-sdk/wit-http -w connector-http componentize -p guest-examples/python/calendar -p guest-sdk/python app -o $@
 
-# A JavaScript connector. `-d http fetch-event` leaves the engine's fetch
-# support out, so the component imports no wasi:http: this connector makes no
-# HTTP calls, and a component should import only what it uses. (Before the
-# host linked wasi:http, a component with it did not even instantiate.)
+# A JavaScript connector. It reads texts over HTTP with the engine's `fetch`,
+# so only `-d fetch-event` (incoming requests, which a connector does not
+# serve) is left out: the component imports wasi:http/{types,outgoing-handler}
+# besides WASI and the contract. A connector that makes no HTTP calls adds
+# `-d http`, so that it imports no wasi:http (see the templates of `new`).
 $(WASM_DIR)/example_text.wasm: guest-examples/js/text/connector.js guest-sdk/js/connector-sdk.js wit/provider.wit | $(JS_TOOLS)
 	@mkdir -p $(WASM_DIR)
-	$(COMPONENTIZE_JS) guest-examples/js/text/connector.js --wit wit --world-name connector -d http fetch-event -o $@
+	$(COMPONENTIZE_JS) guest-examples/js/text/connector.js --wit wit --world-name connector -d fetch-event -o $@
 
 # nextest (when installed) runs each test in its own process under a time
 # bound (.config/nextest.toml); plain cargo test otherwise. The compiled-

@@ -2,17 +2,23 @@
 //
 // A connector written in JavaScript with the helper module
 // guest-sdk/js/connector-sdk.js and built into a component with
-// componentize-js. It needs no connection and no capabilities.
+// componentize-js. Most operations compute and need nothing; two read a text
+// over HTTP with the engine's `fetch` (over wasi:http), from a site the
+// connection names (or any URL), which the operator must grant
+// (`--allow-http "https://{site}"`).
 //
 // - `slugify`: a text as a URL slug (`Hello, World!` -> `hello-world`);
 // - `word-count`: words, characters, lines and sentences of a text;
 // - `change-case`: upper, lower, title, camel, snake or kebab case;
 // - `extract`: every match of a regular expression, with its groups;
+// - `fetch-text` (HTTP): the text of a document at a URL (HTML made plain);
+// - `analyze-url` (HTTP): the counts of `word-count` and the most frequent
+//   words of a document at a URL;
 // - `reminder-due` (polling trigger): the reminders of its input (each with
 //   an id and a due date-time) fire once each when they fall due. Its state
 //   is a cursor: the (due, id) of the last reminder delivered.
 
-import { Connector, ConnectorError } from "../../../guest-sdk/js/connector-sdk.js";
+import { Connector, ConnectorError, fetchChecked, statusError } from "../../../guest-sdk/js/connector-sdk.js";
 
 const ICON =
   "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAgMCAyNCAyNCI+" +
@@ -28,6 +34,18 @@ const connector = new Connector({
     "a reminder falls due.",
   brandColor: "#d1495b",
   iconUri: ICON,
+  parameters: [
+    {
+      name: "site", displayName: "Site", kind: "text",
+      description: "The site (host and optional port, e.g. docs.example.com) that fetch-text and " +
+        "analyze-url read from when given a path rather than a whole URL.",
+    },
+    {
+      name: "site_use_tls", displayName: "Site over HTTPS", kind: "boolean", default: "true",
+      description: "false to read the site over plain HTTP (a local server).",
+    },
+  ],
+  outboundHosts: ["https://{site}", "http://{site}"],
 });
 
 /** An object schema that allows exactly `properties`. */
@@ -107,15 +125,17 @@ connector.action({
     lines: { type: "integer", minimum: 0 },
     sentences: { type: "integer", minimum: 0 },
   }, ["words", "characters", "lines", "sentences"], "The operation's output."),
-}, (ctx, input) => {
-  const text = input.text;
+}, (ctx, input) => countText(input.text));
+
+/** Words, characters (code points), lines and sentences of a text. */
+function countText(text) {
   return {
     words: words(text).length,
     characters: [...text].length,
     lines: text === "" ? 0 : text.split(/\r\n|\r|\n/).length,
     sentences: text.split(/[.!?]+/).filter((part) => words(part).length > 0).length,
   };
-});
+}
 
 const CASES = ["upper", "lower", "title", "camel", "snake", "kebab"];
 
@@ -185,6 +205,161 @@ connector.action({
     matches.push({ match: m[0], index: m.index, groups: m.slice(1).map((g) => g ?? null) });
   }
   return { matches, count: matches.length };
+});
+
+// ---------------------------------------------------------------------------
+// Texts read over HTTP
+
+const URL_OR_PATH = {
+  type: "string",
+  pattern: "^(https?://[^\\s]+|/[^\\s]*)$",
+  description: "An http(s) URL, or a path (starting with /) on the connection's site.",
+};
+
+/** The absolute URL of `url`: itself, or a path on the connection's site. */
+function resolveUrl(ctx, url) {
+  if (/^https?:\/\//i.test(url)) return url;
+  const site = ctx.connection.site;
+  if (!site) {
+    throw ConnectorError.invalidInput("no-site",
+      `${JSON.stringify(url)} is a path, but the connection names no site to read it from`);
+  }
+  const scheme = ctx.connection.site_use_tls === "false" ? "http" : "https";
+  return `${scheme}://${site}${url}`;
+}
+
+/** Media types read as text; anything else is refused. */
+function isText(mediaType) {
+  return mediaType === "" || mediaType.startsWith("text/") || /^application\/([\w.+-]*\+)?(json|xml)$/.test(mediaType);
+}
+
+const ENTITIES = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " " };
+
+/** The text of an HTML document: no scripts, styles or tags; blocks on their own lines. */
+function htmlToText(html) {
+  return html
+    .replace(/<(script|style|head)\b[^]*?<\/\1\s*>/gi, "")
+    .replace(/<!--[^]*?-->/g, "")
+    .replace(/<(br|\/p|\/div|\/li|\/h[1-6]|\/tr|\/title)\b[^>]*>/gi, "\n")
+    .replace(/<[^>]*>/g, "")
+    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name) => {
+      if (name[0] === "#") {
+        const code = name[1] === "x" || name[1] === "X" ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1));
+        return Number.isFinite(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+      }
+      return ENTITIES[name.toLowerCase()] ?? whole;
+    })
+    .split("\n")
+    .map((line) => line.replace(/[ \t\r\f\v]+/g, " ").trim())
+    .filter((line) => line !== "")
+    .join("\n");
+}
+
+/**
+ * Reads the document at `url` as text: `{ url, status, contentType, text }`.
+ * An error status is the connector error of its kind (404 `page-not-found`);
+ * a body that is not text is `invalid-input` `not-text`.
+ */
+async function readText(ctx, url) {
+  const absolute = resolveUrl(ctx, url);
+  const response = await fetchChecked(absolute, { headers: { accept: "text/plain, text/html;q=0.9, */*;q=0.1" } });
+  const error = statusError(response, "page-not-found");
+  if (error) throw error;
+  const contentType = response.headers.get("content-type") ?? "";
+  const mediaType = contentType.split(";")[0].trim().toLowerCase();
+  if (!isText(mediaType)) {
+    throw ConnectorError.invalidInput("not-text", `${absolute} is ${mediaType}, not a text`);
+  }
+  const body = await response.text();
+  return {
+    url: absolute,
+    status: response.status,
+    contentType: mediaType,
+    text: mediaType === "text/html" || mediaType === "application/xhtml+xml" ? htmlToText(body) : body,
+  };
+}
+
+connector.action({
+  id: "fetch-text",
+  summary: "Fetch a text",
+  description:
+    "Reads the document at a URL (or a path on the connection's site) as text: HTML is made " +
+    "plain (no tags, scripts or styles). At most `max_characters` are returned. The operator " +
+    "must grant the URL's origin.",
+  inputSchema: closed({
+    url: URL_OR_PATH,
+    max_characters: { type: "integer", minimum: 1, maximum: 1000000, default: 100000 },
+  }, ["url"]),
+  outputSchema: closed({
+    url: { type: "string", description: "The URL read." },
+    content_type: { type: "string", description: "Its media type, e.g. text/html." },
+    text: { type: "string" },
+    characters: { type: "integer", minimum: 0, description: "Characters of the whole text." },
+    truncated: { type: "boolean", description: "Whether `text` was cut at `max_characters`." },
+  }, ["url", "content_type", "text", "characters", "truncated"], "The operation's output."),
+}, async (ctx, input) => {
+  const doc = await readText(ctx, input.url);
+  const chars = [...doc.text];
+  return {
+    url: doc.url,
+    content_type: doc.contentType,
+    text: chars.slice(0, input.max_characters).join(""),
+    characters: chars.length,
+    truncated: chars.length > input.max_characters,
+  };
+});
+
+// Words too common to say anything about a text.
+const STOP_WORDS = new Set(("a an and are as at be but by for from has have he her his i in is it its " +
+  "not of on or she that the their there they this to was were which will with you your").split(" "));
+
+connector.action({
+  id: "analyze-url",
+  summary: "Analyse a text at a URL",
+  description:
+    "Reads the document at a URL (or a path on the connection's site) as `fetch-text` does, and " +
+    "counts its words, characters, lines and sentences (as `word-count`), the minutes it takes " +
+    "to read (at 200 words a minute) and its `top` most frequent words (common English words " +
+    "left out).",
+  inputSchema: closed({
+    url: URL_OR_PATH,
+    top: { type: "integer", minimum: 0, maximum: 50, default: 5, description: "How many frequent words." },
+  }, ["url"]),
+  outputSchema: closed({
+    url: { type: "string" },
+    content_type: { type: "string" },
+    words: { type: "integer", minimum: 0 },
+    characters: { type: "integer", minimum: 0 },
+    lines: { type: "integer", minimum: 0 },
+    sentences: { type: "integer", minimum: 0 },
+    reading_minutes: { type: "integer", minimum: 0 },
+    top_words: {
+      type: "array",
+      items: closed({ word: { type: "string" }, count: { type: "integer", minimum: 1 } },
+        ["word", "count"], "A word and how often it occurs."),
+    },
+  }, ["url", "content_type", "words", "characters", "lines", "sentences", "reading_minutes", "top_words"],
+  "The operation's output."),
+}, async (ctx, input) => {
+  const doc = await readText(ctx, input.url);
+  const counts = countText(doc.text);
+  const frequency = new Map();
+  for (const word of words(doc.text)) {
+    const w = word.toLowerCase().replace(/^'+|'+$/g, "");
+    if (w.length < 2 || STOP_WORDS.has(w) || /^\d+$/.test(w)) continue;
+    frequency.set(w, (frequency.get(w) ?? 0) + 1);
+  }
+  const top = [...frequency]
+    .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0))
+    .slice(0, input.top)
+    .map(([word, count]) => ({ word, count }));
+  return {
+    url: doc.url,
+    content_type: doc.contentType,
+    ...counts,
+    reading_minutes: Math.ceil(counts.words / 200),
+    top_words: top,
+  };
 });
 
 // ---------------------------------------------------------------------------

@@ -1,14 +1,22 @@
 """`calendar`: date and time arithmetic for workflows, and a recurrence trigger.
 
-A connector written in Python with the helper module ``connector_sdk``
-(guest-sdk/python) and built into a component with componentize-py. It needs
-no connection and no capabilities: the actions compute, and the trigger reads
-the clock that every WASI component has.
+A connector written in Python with the helper modules ``connector_sdk`` and
+``connector_http`` (guest-sdk/python) and built into a component with
+componentize-py. Most actions compute, and the trigger reads the clock that
+every WASI component has; two actions call a public-holidays API over
+``wasi:http`` (a Nager.Date-compatible API, ``https://date.nager.at`` unless
+the connection names another), which the operator must grant
+(``--allow-http https://date.nager.at``). So it is built against the world
+``connector-http`` of guest-sdk/wit-http, which adds outbound HTTP to the
+contract.
 
 - ``add-duration``: a date-time plus (or minus) days, hours, minutes, seconds;
 - ``difference``: the time between two date-times in a unit;
 - ``business-days``: the weekdays between two dates, less holidays;
 - ``format-date``: a date-time written in one of several formats;
+- ``public-holidays`` (HTTP): a country's public holidays in a year;
+- ``business-days-in-country`` (HTTP): as ``business-days``, with the
+  country's nationwide public holidays fetched from the API;
 - ``recurrence`` (polling trigger): fires once per slot of a schedule
   (every N minutes, hours or days from an anchor), catching up on the slots
   that passed since the last poll; its state is the last slot delivered.
@@ -20,7 +28,8 @@ Date-times are ISO 8601 with a UTC offset (``2026-03-01T09:30:00+01:00`` or
 import datetime as dt
 import email.utils
 
-from connector_sdk import Connector, InvalidInput, Item, Poll
+import connector_http as http
+from connector_sdk import Connector, Internal, InvalidInput, Item, NotFound, Poll, parameter
 
 UTC = dt.timezone.utc
 
@@ -37,6 +46,15 @@ connector = Connector(
                 "days and formats dates; triggers on a recurring schedule.",
     brand_color="#2a9d8f",
     icon_uri=ICON,
+    parameters=[
+        parameter("holidays_host", "Holidays API host", default="date.nager.at",
+                  description="Host (and optional port) of a Nager.Date-compatible public "
+                              "holidays API, used by public-holidays and "
+                              "business-days-in-country."),
+        parameter("holidays_use_tls", "Holidays API over HTTPS", kind="boolean", default="true",
+                  description="false to call the holidays API over plain HTTP (a local mirror)."),
+    ],
+    outbound_hosts=["https://{holidays_host}", "http://{holidays_host}"],
 )
 
 DATETIME = {
@@ -161,13 +179,24 @@ def difference(ctx, input):
     }, ["business_days", "weekend_days", "holidays"], "The operation's output."),
 )
 def business_days(ctx, input):
+    start, end = parse_range(input, max_years=100)
+    holidays = {parse_date(text, "holidays") for text in input["holidays"]}
+    return count_days(start, end, holidays)
+
+
+def parse_range(input, max_years):
+    """The dates ``start`` and ``end`` of an input, ``end`` not before ``start``."""
     start = parse_date(input["start"], "start")
     end = parse_date(input["end"], "end")
     if end < start:
         raise InvalidInput("bad-range", f"`end` ({end}) is before `start` ({start})")
-    if (end - start).days > 366 * 100:
-        raise InvalidInput("bad-range", "the range is longer than 100 years")
-    holidays = {parse_date(text, "holidays") for text in input["holidays"]}
+    if (end - start).days > 366 * max_years:
+        raise InvalidInput("bad-range", f"the range is longer than {max_years} years")
+    return start, end
+
+
+def count_days(start, end, holidays):
+    """Business, weekend and holiday days from ``start`` (included) to ``end``."""
     counts = {"business_days": 0, "weekend_days": 0, "holidays": 0}
     day = start
     while day < end:
@@ -178,6 +207,119 @@ def business_days(ctx, input):
         else:
             counts["business_days"] += 1
         day += dt.timedelta(days=1)
+    return counts
+
+
+# --------------------------------------------------------------------------
+# Public holidays, from an HTTP API
+
+COUNTRY = {
+    "type": "string",
+    "pattern": "^[A-Za-z]{2}$",
+    "description": "An ISO 3166-1 alpha-2 country code, e.g. DE or FR.",
+}
+HOLIDAY = {
+    "type": "object",
+    "properties": {
+        "date": DATE,
+        "name": {"type": "string", "description": "The holiday's name in English."},
+        "local_name": {"type": "string", "description": "Its name in the country's language."},
+        "nationwide": {"type": "boolean",
+                       "description": "Whether the whole country has it (not only some regions)."},
+    },
+    "required": ["date", "name", "local_name", "nationwide"],
+    "additionalProperties": False,
+}
+
+
+def fetch_holidays(ctx, country, year):
+    """The public holidays of ``country`` in ``year``, from the holidays API:
+    ``GET /api/v3/PublicHolidays/{year}/{country}``. A country the API does
+    not know is ``not-found`` ``unknown-country``; other failures are the
+    errors of connector_http (``forbidden`` ``outbound-denied`` when the
+    operator did not grant the API, ``transient`` ``unreachable``, ...)."""
+    scheme = "http" if ctx.connection.get("holidays_use_tls") == "false" else "https"
+    host = ctx.connection.get("holidays_host") or "date.nager.at"
+    url = f"{scheme}://{host}/api/v3/PublicHolidays/{year}/{country.upper()}"
+    response = http.get(url, headers={"accept": "application/json"})
+    try:
+        response.raise_for_status()
+    except NotFound:
+        raise NotFound("unknown-country",
+                       f"the holidays API has no public holidays for {country.upper()!r}")
+    entries = response.json()
+    if not isinstance(entries, list):
+        raise Internal("bad-response", f"{url} answered something other than a list")
+    holidays = []
+    for entry in entries:
+        try:
+            holidays.append({
+                "date": parse_date(entry["date"], "date").isoformat(),
+                "name": str(entry["name"]),
+                "local_name": str(entry.get("localName") or entry["name"]),
+                "nationwide": bool(entry.get("global", True)),
+            })
+        except (KeyError, TypeError, InvalidInput) as e:
+            raise Internal("bad-response", f"{url} answered a holiday that is not "
+                                                f"{{date, name, ...}}: {e}")
+    return holidays
+
+
+@connector.action(
+    "public-holidays",
+    summary="Public holidays of a country",
+    description="Lists a country's public holidays in a year, from the public holidays API "
+                "(Nager.Date). The operator must grant the API's origin.",
+    input_schema=closed({
+        "country": COUNTRY,
+        "year": {"type": "integer", "minimum": 1900, "maximum": 2199},
+        "nationwide_only": {"type": "boolean", "default": False,
+                            "description": "Leave out holidays of some regions only."},
+    }, ["country", "year"]),
+    output_schema=closed({
+        "country": {"type": "string"},
+        "year": {"type": "integer"},
+        "holidays": {"type": "array", "items": HOLIDAY},
+    }, ["country", "year", "holidays"], "The operation's output."),
+)
+def public_holidays(ctx, input):
+    holidays = fetch_holidays(ctx, input["country"], input["year"])
+    if input["nationwide_only"]:
+        holidays = [h for h in holidays if h["nationwide"]]
+    return {"country": input["country"].upper(), "year": input["year"], "holidays": holidays}
+
+
+@connector.action(
+    "business-days-in-country",
+    summary="Count business days in a country",
+    description="Counts the days from `start` (included) to `end` (excluded) that are neither "
+                "Saturday, Sunday nor a nationwide public holiday of `country`, fetched from "
+                "the public holidays API (one request per year of the range, at most 10).",
+    input_schema=closed({
+        "start": DATE,
+        "end": DATE,
+        "country": COUNTRY,
+    }, ["start", "end", "country"]),
+    output_schema=closed({
+        "business_days": {"type": "integer", "minimum": 0},
+        "weekend_days": {"type": "integer", "minimum": 0},
+        "holidays": {"type": "integer", "minimum": 0,
+                     "description": "Holidays that fell on weekdays in the range."},
+        "holiday_names": {"type": "array", "items": {"type": "string"},
+                          "description": "Those holidays, `YYYY-MM-DD name`."},
+    }, ["business_days", "weekend_days", "holidays", "holiday_names"],
+        "The operation's output."),
+)
+def business_days_in_country(ctx, input):
+    start, end = parse_range(input, max_years=10)
+    names = {}
+    for year in range(start.year, end.year + 1):
+        for holiday in fetch_holidays(ctx, input["country"], year):
+            if holiday["nationwide"]:
+                names[dt.date.fromisoformat(holiday["date"])] = holiday["name"]
+    counts = count_days(start, end, set(names))
+    counts["holiday_names"] = [f"{day.isoformat()} {name}" for day, name in sorted(names.items())
+                               if start <= day < end and day.weekday() < 5]
     return counts
 
 

@@ -475,3 +475,107 @@ bad-states = ["garbage", {{ after_id = "one" }}]
         report.to_text()
     );
 }
+
+/// The HTTP operations of the Python and JavaScript examples, run by the kit
+/// against the test server on 127.0.0.1 (their own specs, beside them, grant
+/// nothing and check the refusals; a spec with a server's address is written
+/// here, as for `tasks`). The other operations are covered by those specs.
+#[test]
+fn the_polyglot_http_operations_pass_against_a_granted_server() {
+    let api = crate::taskapi::TaskApi::start("unused");
+    let calendar_spec = format!(
+        r#"
+[grants]
+http = ["http://{{holidays_host}}"]
+
+[connection]
+good = {{ holidays_host = "{host}", holidays_use_tls = "false" }}
+
+[[actions.public-holidays.examples]]
+input = {{ country = "DE", year = 2026, nationwide_only = true }}
+
+[[actions.public-holidays.examples]]
+name = "a country the API does not know"
+input = {{ country = "XX", year = 2026 }}
+error = "not-found"
+code = "unknown-country"
+
+[[actions.business-days-in-country.examples]]
+input = {{ start = "2026-04-27", end = "2026-05-04", country = "DE" }}
+output = {{ business_days = 4, weekend_days = 2, holidays = 1, holiday_names = ["2026-05-01 Labour Day"] }}
+
+[actions.add-duration]
+skip = "covered by the example's own spec"
+[actions.difference]
+skip = "covered by the example's own spec"
+[actions.business-days]
+skip = "covered by the example's own spec"
+[actions.format-date]
+skip = "covered by the example's own spec"
+[triggers.recurrence]
+skip = "covered by the example's own spec"
+"#,
+        host = api.host()
+    );
+    let report = run_kit("example_calendar", Some(&calendar_spec), Limits::default());
+    assert!(report.is_pass(), "{}", report.to_text());
+    assert_outcome(
+        &report,
+        "action business-days-in-country: example 1",
+        Outcome::Pass,
+        "equal to the expected output",
+    );
+    assert_outcome(
+        &report,
+        "action public-holidays: refuses an unknown property",
+        Outcome::Pass,
+        "invalid-input (bad-input)",
+    );
+
+    let text_spec = format!(
+        r#"
+[grants]
+http = ["http://{{site}}"]
+
+[connection]
+good = {{ site = "{host}", site_use_tls = "false" }}
+
+[[actions.fetch-text.examples]]
+input = {{ url = "/texts/page.html" }}
+output = {{ url = "{origin}/texts/page.html", content_type = "text/html", characters = 38, truncated = false, text = "Fox & dog\nThe quick fox.\nA lazy dog \u263A." }}
+
+[[actions.fetch-text.examples]]
+name = "a page that is not there"
+input = {{ url = "/texts/gone.html" }}
+error = "not-found"
+code = "page-not-found"
+
+[[actions.analyze-url.examples]]
+input = {{ url = "/texts/fox.txt", top = 1 }}
+output = {{ url = "{origin}/texts/fox.txt", content_type = "text/plain", words = 15, characters = 78, lines = 3, sentences = 3, reading_minutes = 1, top_words = [{{ word = "dog", count = 2 }}] }}
+
+[actions.slugify]
+skip = "covered by the example's own spec"
+[actions.word-count]
+skip = "covered by the example's own spec"
+[actions.change-case]
+skip = "covered by the example's own spec"
+[actions.extract]
+skip = "covered by the example's own spec"
+[triggers.reminder-due]
+skip = "covered by the example's own spec"
+"#,
+        host = api.host(),
+        origin = api.origin()
+    );
+    let report = run_kit("example_text", Some(&text_spec), Limits::default());
+    assert!(report.is_pass(), "{}", report.to_text());
+    assert_outcome(
+        &report,
+        "action analyze-url: example 1",
+        Outcome::Pass,
+        "equal to the expected output",
+    );
+    let seen = api.seen.lock().unwrap().clone();
+    assert!(seen.contains(&"GET /texts/fox.txt".to_string()), "{seen:?}");
+}
