@@ -15,6 +15,9 @@
 //!   `id`, becomes one item per object. Anything else is `invalid-input`.
 //! - `pigeon` (push): asks for a binding type no host supports, so that the
 //!   host's refusal can be tested.
+//!
+//! Its conformance spec, `connector-test.toml` beside this crate, exercises
+//! the kit's checks of push triggers (binding, example and malformed events).
 
 wit_bindgen::generate!({
     path: "../../../wit",
@@ -193,6 +196,18 @@ impl exports::connector::provider::trigger::Guest for Component {
         match trigger_id.as_str() {
             WEBHOOK => {
                 let input: WebhookInput = parse_input(&input)?;
+                // As the schema's pattern: the name becomes a path segment.
+                let valid = (1..=64).contains(&input.name.len())
+                    && input
+                        .name
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+                if !valid {
+                    return Err(invalid_input(
+                        "bad-input",
+                        format!("the name {:?} is not 1-64 of a-z, 0-9 and -", input.name),
+                    ));
+                }
                 Ok(Binding {
                     binding_type: "webhook".into(),
                     binding_info: json!({ "path": format!("/hooks/{}", input.name) }).to_string(),
@@ -428,13 +443,20 @@ fn webhook_items(event: &RawEvent) -> Result<Vec<TriggerItem>, ConnectorError> {
         .collect()
 }
 
+/// Parses an input object. Anything but an object is refused before serde
+/// sees it: serde would read `[]` as a struct whose fields all have defaults.
 fn parse_input<T: serde::de::DeserializeOwned>(input: &str) -> Result<T, ConnectorError> {
-    serde_json::from_str(input).map_err(|e| {
+    let bad = |why: String| {
         invalid_input(
             "bad-input",
-            format!("the input does not fit the schema: {e}"),
+            format!("the input does not fit the schema: {why}"),
         )
-    })
+    };
+    let value: Value = serde_json::from_str(input).map_err(|e| bad(e.to_string()))?;
+    if !value.is_object() {
+        return Err(bad(format!("expected an object, got {value}")));
+    }
+    serde_json::from_value(value).map_err(|e| bad(e.to_string()))
 }
 
 fn invalid_input(code: &str, message: impl Into<String>) -> ConnectorError {
