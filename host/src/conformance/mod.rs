@@ -17,6 +17,10 @@
 //! - each polling trigger is polled with no state, then with the state it
 //!   returned, then with the spec's stale or malformed states (each must be
 //!   an `invalid-input` error) and with garbage (no trap);
+//! - each push trigger's push-binding names a binding the host supports
+//!   (`webhook`, with a path) and a JSON object of settings; the spec's
+//!   example events give items valid against the output schema, its
+//!   malformed events `invalid-input` errors, and a garbage event no trap;
 //! - no call hit a limit (fuel, time, memory, output).
 //!
 //! The spec format is in [`spec`].
@@ -33,10 +37,11 @@ use serde_json::{Map, Value, json};
 
 use crate::bindings::{CONTRACT_PACKAGE, SUPPORTED_VERSIONS};
 use crate::connection::Connection;
-use crate::connector::Connector;
+use crate::connector::{Connector, RawEvent};
 use crate::description::{OperationKind, Problem};
 use crate::error::{CallError, ErrorKind, LoadError};
 use crate::runtime::{ConnectorOptions, Runtime};
+use crate::trigger::webhook::webhook_path;
 
 pub use report::{Check, Outcome, Report};
 pub use spec::{SPEC_FILE, Spec};
@@ -128,10 +133,7 @@ pub fn run(
         match op.kind {
             OperationKind::Action => kit.action(&connector, &good, &op.id, spec),
             OperationKind::PollingTrigger => kit.trigger(&connector, &good, &op.id, spec),
-            OperationKind::PushTrigger => kit.skip(
-                format!("trigger {}", op.id),
-                "push triggers are not checked yet: the host does not deliver push events",
-            ),
+            OperationKind::PushTrigger => kit.push_trigger(&connector, &good, &op.id, spec),
         }
     }
     kit.limits(&connector);
@@ -298,11 +300,31 @@ impl Kit {
             OperationKind::Action,
             "actions",
         );
-        check(
-            spec.triggers.keys().collect(),
-            OperationKind::PollingTrigger,
-            "triggers",
-        );
+        for (id, trigger) in &spec.triggers {
+            match d.operation(id).map(|op| op.kind) {
+                None => wrong.push(format!(
+                    "[triggers.{id}]: the connector has no operation {id:?}"
+                )),
+                Some(OperationKind::Action) => wrong.push(format!(
+                    "[triggers.{id}]: {id:?} is an action, not a trigger"
+                )),
+                Some(OperationKind::PollingTrigger)
+                    if !trigger.events.is_empty() || !trigger.bad_events.is_empty() =>
+                {
+                    wrong.push(format!(
+                        "[triggers.{id}]: {id:?} is a polling trigger; events and bad-events are \
+                         for push triggers"
+                    ))
+                }
+                Some(OperationKind::PushTrigger) if !trigger.bad_states.is_empty() => {
+                    wrong.push(format!(
+                        "[triggers.{id}]: {id:?} is a push trigger; bad-states are for polling \
+                         triggers"
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
         if wrong.is_empty() {
             self.pass(
                 "spec",
@@ -558,6 +580,202 @@ impl Kit {
         });
     }
 
+    /// A push trigger: its binding, the spec's example and malformed events,
+    /// a garbage event, and the inputs it must refuse.
+    fn push_trigger(&mut self, connector: &Connector, good: &Connection, id: &str, spec: &Spec) {
+        let name = format!("trigger {id}");
+        let trigger = spec.triggers.get(id);
+        if let Some(reason) = trigger.and_then(|t| t.skip.as_deref()) {
+            self.skip(name, format!("skipped by the spec: {reason}"));
+            return;
+        }
+        let empty = Value::Object(Map::new());
+        let input = trigger.map_or(&empty, |t| &t.input);
+
+        // The binding: one the host supports, with a JSON object of settings.
+        let start = Instant::now();
+        let check = format!("{name}: push binding");
+        let mut path = None;
+        let bound = match self.note(id, connector.push_binding(id, good, input)) {
+            Ok(binding) => match webhook_path(&binding) {
+                Ok(p) => {
+                    self.pass(
+                        check,
+                        format!(
+                            "binding type {:?} (supported), binding info {} (a JSON object)",
+                            binding.binding_type, binding.binding_info
+                        ),
+                        start,
+                    );
+                    path = Some(p);
+                    true
+                }
+                Err(why) => {
+                    self.fail(
+                        check,
+                        format!("{why}; binding info {}", binding.binding_info),
+                        start,
+                    );
+                    false
+                }
+            },
+            Err(e) => {
+                self.fail(check, format!("push-binding failed: {e}"), start);
+                false
+            }
+        };
+        let path = path.unwrap_or_else(|| "/".to_string());
+
+        // The spec's example events: items valid against the output schema.
+        let events = trigger.map(|t| t.events.as_slice()).unwrap_or_default();
+        if events.is_empty() {
+            self.fail(
+                format!("{name}: events"),
+                format!(
+                    "no example event in the spec: add [[triggers.{id}.events]] with a body \
+                     (or json) that the trigger turns into items"
+                ),
+                Instant::now(),
+            );
+        }
+        for (i, event) in events.iter().enumerate() {
+            let start = Instant::now();
+            let check = format!(
+                "{name}: event {}{}",
+                i + 1,
+                event
+                    .name
+                    .as_ref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default()
+            );
+            let result = self.note(
+                id,
+                connector.handle_event(id, good, input, &event.raw_event(&path)),
+            );
+            match judge_event(event, result) {
+                Ok(detail) => self.pass(check, detail, start),
+                Err(detail) => self.fail(check, detail, start),
+            }
+        }
+
+        // The spec's malformed events: each an invalid-input error.
+        let bad_events = trigger.map(|t| t.bad_events.as_slice()).unwrap_or_default();
+        if bad_events.is_empty() {
+            self.skip(
+                format!("{name}: bad events"),
+                format!("the spec lists no malformed event ([[triggers.{id}.bad-events]])"),
+            );
+        }
+        for (i, event) in bad_events.iter().enumerate() {
+            let start = Instant::now();
+            let check = format!(
+                "{name}: bad event {}{}",
+                i + 1,
+                event
+                    .name
+                    .as_ref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default()
+            );
+            let result = self.note(
+                id,
+                connector.handle_event(id, good, input, &event.raw_event(&path)),
+            );
+            match result {
+                Err(CallError::Connector { error, .. })
+                    if error.kind == ErrorKind::InvalidInput
+                        && event.code.as_ref().is_none_or(|c| *c == error.code) =>
+                {
+                    self.pass(check, format!("refused: {error}"), start)
+                }
+                Err(CallError::Connector { error, .. }) => self.fail(
+                    check,
+                    format!(
+                        "answered {error}; a malformed event must be invalid-input{}",
+                        event
+                            .code
+                            .as_ref()
+                            .map(|c| format!(" with the code {c}"))
+                            .unwrap_or_default()
+                    ),
+                    start,
+                ),
+                Ok(items) => self.fail(
+                    check,
+                    format!(
+                        "accepted it ({} item(s)); the spec says it is malformed",
+                        items.len()
+                    ),
+                    start,
+                ),
+                Err(e) => self.fail(
+                    check,
+                    format!("{e} (expected an invalid-input error)"),
+                    start,
+                ),
+            }
+        }
+
+        // Garbage no source would send in that form: a connector may read it
+        // or refuse it, but must neither trap nor answer anything but
+        // invalid-input.
+        let start = Instant::now();
+        let check = format!("{name}: garbage event");
+        let garbage = RawEvent {
+            method: "POST".into(),
+            path: path.clone(),
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: b"\xff\xfe{conformance: not an event\x00".to_vec(),
+        };
+        match self.note(id, connector.handle_event(id, good, input, &garbage)) {
+            Ok(items) => self.pass(
+                check,
+                format!(
+                    "read without failing: {} item(s) valid against the output schema",
+                    items.len()
+                ),
+                start,
+            ),
+            Err(CallError::Connector { error, .. }) if error.kind == ErrorKind::InvalidInput => {
+                self.pass(check, format!("refused: {error}"), start)
+            }
+            Err(e) => self.fail(
+                check,
+                format!("{e}; an event it cannot read must be an invalid-input error"),
+                start,
+            ),
+        }
+
+        // Inputs that break the input schema, given to push-binding.
+        if !bound {
+            self.skip(
+                format!("{name}: invalid inputs"),
+                "not checked: push-binding failed",
+            );
+            return;
+        }
+        let schema = connector
+            .description()
+            .operation(id)
+            .map(|op| op.input_schema.clone())
+            .unwrap_or(Value::Null);
+        let extra = trigger.map(|t| t.invalid.as_slice()).unwrap_or_default();
+        self.invalid_inputs(&name, &schema, input, extra, |kit, bad| {
+            let host = kit.note(id, connector.push_binding(id, good, bad));
+            let direct = kit.note(
+                id,
+                connector
+                    .push_binding_unchecked(id, good, &bad.to_string())
+                    .map(|t| format!("binding type {t:?}")),
+            );
+            (
+                host.map(|b| format!("binding type {:?}", b.binding_type)),
+                direct,
+            )
+        });
+    }
+
     /// Checks that inputs breaking `schema` are refused by the host and,
     /// given to the connector directly, answered with invalid-input.
     /// `call` makes both calls: through the host, and directly.
@@ -709,6 +927,59 @@ fn judge_example(
         detail.push_str(", equal to the expected output");
     }
     Ok(detail)
+}
+
+/// Whether an example event gave what the spec expects: `Ok(summary)` or
+/// `Err(why not)`.
+fn judge_event(
+    event: &spec::EventSpec,
+    result: Result<Vec<crate::Item>, CallError>,
+) -> std::result::Result<String, String> {
+    if let Some(kind) = &event.error {
+        let expected = spec::parse_kind(kind).map_err(|e| e.to_string())?;
+        return match result {
+            Err(CallError::Connector { error, .. }) => {
+                if error.kind != expected {
+                    Err(format!(
+                        "answered {error}; expected an error of kind {kind}"
+                    ))
+                } else if event.code.as_ref().is_some_and(|c| *c != error.code) {
+                    Err(format!(
+                        "answered {error}; expected the code {}",
+                        event.code.as_deref().unwrap_or("")
+                    ))
+                } else {
+                    Ok(format!("refused as expected: {error}"))
+                }
+            }
+            Ok(items) => Err(format!(
+                "gave {} item(s); expected an error of kind {kind}",
+                items.len()
+            )),
+            Err(e) => Err(format!(
+                "{e}; expected an error of kind {kind} from the connector"
+            )),
+        };
+    }
+    let items = result.map_err(|e| e.to_string())?;
+    let ids: Vec<&str> = items.iter().map(|item| item.id.as_str()).collect();
+    if let Some(expected) = &event.ids
+        && ids != expected.iter().map(String::as_str).collect::<Vec<_>>()
+    {
+        return Err(format!("gave the items {ids:?}, expected {expected:?}"));
+    }
+    if let Some(n) = event.items
+        && n != items.len()
+    {
+        return Err(format!(
+            "gave {} item(s) ({ids:?}), expected {n}",
+            items.len()
+        ));
+    }
+    Ok(format!(
+        "{} item(s) {ids:?}, valid against the output schema",
+        items.len()
+    ))
 }
 
 /// Inputs that break `schema`, made from it and from a valid `base` input:

@@ -29,6 +29,21 @@
 //! input = {}
 //! bad-states = ["garbage", { files = 12 }]        # each must be an invalid-input error
 //!
+//! [triggers.order-created]                        # a push trigger
+//! input = { name = "orders" }
+//!
+//! [[triggers.order-created.events]]               # an example event: valid items
+//! name = "one order"
+//! method = "POST"                      # default POST
+//! path = "/hooks/orders"               # default: the webhook binding's path
+//! headers = { "x-signature" = "abc" }
+//! json = { id = "o-1", total = 12 }    # or body = "raw text"
+//! ids = ["o-1"]                        # optional: the item ids it must give (or items = 1)
+//!
+//! [[triggers.order-created.bad-events]]           # each must be an invalid-input error
+//! body = "not json"
+//! code = "bad-json"                    # optional
+//!
 //! [actions.format-disk]
 //! skip = "destroys the disk"           # not tested; the report says why
 //! ```
@@ -42,6 +57,7 @@ use serde_json::Value;
 
 use crate::capabilities::{DirGrant, GrantTemplate};
 use crate::connection::Connection;
+use crate::connector::RawEvent;
 use crate::error::ErrorKind;
 
 /// The file name `connector-host test` and `new` use for a spec.
@@ -130,21 +146,88 @@ pub struct Example {
     pub code: Option<String>,
 }
 
-/// `[triggers.<id>]`.
+/// `[triggers.<id>]`, for polling and push triggers.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct TriggerSpec {
-    /// The trigger's input for every poll.
+    /// The trigger's input for every poll, or for push-binding and every event.
     #[serde(default = "empty_object")]
     pub input: Value,
-    /// States that are stale or malformed: each must be an invalid-input error.
+    /// Polling triggers: states that are stale or malformed; each must be an
+    /// invalid-input error.
     #[serde(default)]
     pub bad_states: Vec<Value>,
+    /// Push triggers: example events; each must give items valid against
+    /// the output schema (or the error it names).
+    #[serde(default)]
+    pub events: Vec<EventSpec>,
+    /// Push triggers: malformed events; each must be an invalid-input error.
+    #[serde(default)]
+    pub bad_events: Vec<EventSpec>,
     /// More inputs that break the input schema and must be refused.
     #[serde(default)]
     pub invalid: Vec<Value>,
     /// Why the trigger is not tested.
     pub skip: Option<String>,
+}
+
+/// One event for a push trigger's handle-event, as the host would receive
+/// it from the trigger's event source (for a webhook: an HTTP request).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct EventSpec {
+    /// A name for the report.
+    pub name: Option<String>,
+    /// The method (for a webhook, the HTTP method); default POST.
+    pub method: Option<String>,
+    /// The path and query; default: the webhook binding's path, else `/`.
+    pub path: Option<String>,
+    /// Headers; names are lower-cased, as the host passes them.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// The payload as text.
+    pub body: Option<String>,
+    /// Or the payload as a JSON value (sent as its text, with
+    /// `content-type: application/json` unless `headers` name one).
+    pub json: Option<Value>,
+    /// Example events: how many items it must give.
+    pub items: Option<usize>,
+    /// Example events: the ids of the items it must give, in order.
+    pub ids: Option<Vec<String>>,
+    /// Example events: the kind of connector error it must give instead.
+    pub error: Option<String>,
+    /// The code of that error (for bad events: of the invalid-input error).
+    pub code: Option<String>,
+}
+
+impl EventSpec {
+    /// The raw event: `default_path` when the spec gives none.
+    pub fn raw_event(&self, default_path: &str) -> RawEvent {
+        let mut headers: Vec<(String, String)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| (name.to_ascii_lowercase(), value.clone()))
+            .collect();
+        let body = match (&self.body, &self.json) {
+            (Some(text), _) => text.clone().into_bytes(),
+            (None, Some(value)) => {
+                if !headers.iter().any(|(name, _)| name == "content-type") {
+                    headers.push(("content-type".into(), "application/json".into()));
+                }
+                value.to_string().into_bytes()
+            }
+            (None, None) => Vec::new(),
+        };
+        RawEvent {
+            method: self.method.clone().unwrap_or_else(|| "POST".into()),
+            path: self
+                .path
+                .clone()
+                .unwrap_or_else(|| default_path.to_string()),
+            headers,
+            body,
+        }
+    }
 }
 
 fn empty_object() -> Value {
@@ -168,6 +251,27 @@ impl Spec {
     }
 
     fn check(&self) -> Result<()> {
+        for (id, trigger) in &self.triggers {
+            for (i, event) in trigger.events.iter().enumerate() {
+                let at = format!("triggers.{id}.events[{}]", i + 1);
+                event.check(&at)?;
+                if let Some(kind) = &event.error {
+                    parse_kind(kind).with_context(|| format!("{at}.error"))?;
+                    if event.items.is_some() || event.ids.is_some() {
+                        bail!("{at} expects both an error and items; give one");
+                    }
+                } else if event.code.is_some() {
+                    bail!("{at} gives an error code but no error kind");
+                }
+            }
+            for (i, event) in trigger.bad_events.iter().enumerate() {
+                let at = format!("triggers.{id}.bad-events[{}]", i + 1);
+                event.check(&at)?;
+                if event.error.is_some() || event.items.is_some() || event.ids.is_some() {
+                    bail!("{at}: a bad event must be an invalid-input error; give only its `code`");
+                }
+            }
+        }
         for (id, action) in &self.actions {
             for (i, example) in action.examples.iter().enumerate() {
                 let at = format!("actions.{id}.examples[{}]", i + 1);
@@ -255,6 +359,20 @@ impl Spec {
             }
             std::fs::write(&path, content)
                 .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        Ok(())
+    }
+}
+
+impl EventSpec {
+    fn check(&self, at: &str) -> Result<()> {
+        if self.body.is_some() && self.json.is_some() {
+            bail!("{at} gives both `body` and `json`; give one");
+        }
+        if let (Some(n), Some(ids)) = (self.items, &self.ids)
+            && n != ids.len()
+        {
+            bail!("{at} expects {n} items but lists {} ids", ids.len());
         }
         Ok(())
     }

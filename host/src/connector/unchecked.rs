@@ -68,6 +68,32 @@ impl Connector {
         Ok(outcome.items.len())
     }
 
+    /// Asks the push trigger `trigger` for its binding with `input` exactly
+    /// as given, without checking it against the input schema first. Returns
+    /// the binding type the connector answered (unchecked, secrets redacted).
+    ///
+    /// Only for testing connectors: a runtime must call [`Connector::push_binding`].
+    pub fn push_binding_unchecked(
+        &self,
+        trigger: &str,
+        connection: &Connection,
+        input: &str,
+    ) -> Result<String, CallError> {
+        let connection = self.resolve(connection)?;
+        let redactor = connection.redactor(&self.description);
+        let input = input.to_string();
+        let result = self.run(trigger, Some(&connection), &redactor, |store, guest| {
+            guest.connector_provider_trigger().call_push_binding(
+                &mut *store,
+                trigger,
+                &connection.to_wit(),
+                &input,
+            )
+        })?;
+        let binding = result.map_err(|e| self.connector_error(e, &redactor))?;
+        Ok(redactor.redact(&binding.binding_type))
+    }
+
     /// Calls describe-service and list-operations twice in one fresh
     /// instance and returns both descriptions as JSON, so that a caller can
     /// check that a connector describes itself the same way every time.

@@ -22,7 +22,7 @@ use super::http::{self, Request, ServerLimits};
 use super::store::{Activity, StateStore};
 use crate::capabilities::Redactor;
 use crate::connection::Connection;
-use crate::connector::{Connector, RawEvent};
+use crate::connector::{Binding, Connector, RawEvent};
 use crate::description::ItemMode;
 use crate::error::{CallError, ErrorKind};
 
@@ -45,6 +45,34 @@ pub struct PushTrigger {
     pub item_mode: ItemMode,
     /// Hides the connection's secrets in error messages.
     pub redactor: Redactor,
+}
+
+/// The path a binding asks the webhook listener to route, or why this host
+/// cannot serve the binding: its type must be `webhook`, and its information
+/// must give a `path` that starts with `/` and has no query, fragment or
+/// spaces. (The conformance kit checks bindings with it too.)
+pub fn webhook_path(binding: &Binding) -> Result<String, String> {
+    if binding.binding_type != WEBHOOK_BINDING {
+        return Err(format!(
+            "the connector asks for a {:?} binding; this host supports only \"{WEBHOOK_BINDING}\"",
+            binding.binding_type
+        ));
+    }
+    let path = match binding.binding_info.get("path") {
+        Some(Value::String(p)) => p.clone(),
+        _ => {
+            return Err(format!(
+                "the webhook binding information has no \"path\" string: {}",
+                binding.binding_info
+            ));
+        }
+    };
+    if !path.starts_with('/') || path.contains(['?', '#', ' ']) || path.len() > 1024 {
+        return Err(format!(
+            "the webhook path {path:?} must start with / and have no query, fragment or spaces"
+        ));
+    }
+    Ok(path)
 }
 
 /// Push triggers by the webhook path they are bound to.
@@ -72,26 +100,7 @@ impl WebhookRoutes {
                     trigger.redactor.redact(&e.to_string())
                 )
             })?;
-        if binding.binding_type != WEBHOOK_BINDING {
-            return Err(format!(
-                "the connector asks for a {:?} binding; this host supports only \"{WEBHOOK_BINDING}\"",
-                binding.binding_type
-            ));
-        }
-        let path = match binding.binding_info.get("path") {
-            Some(Value::String(p)) => p.clone(),
-            _ => {
-                return Err(format!(
-                    "the webhook binding information has no \"path\" string: {}",
-                    binding.binding_info
-                ));
-            }
-        };
-        if !path.starts_with('/') || path.contains(['?', '#', ' ']) || path.len() > 1024 {
-            return Err(format!(
-                "the webhook path {path:?} must start with / and have no query, fragment or spaces"
-            ));
-        }
+        let path = webhook_path(&binding)?;
         if let Some(other) = self.routes.get(&path) {
             return Err(format!(
                 "the webhook path {path} is already bound to trigger {:?}",

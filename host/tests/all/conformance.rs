@@ -59,6 +59,14 @@ fn the_js_text_example_passes() {
     passes("example_text", "guest-examples/js/text");
 }
 
+/// The `source` test connector, with its push trigger `webhook`: the spec
+/// beside it gives example events (one item, two, none, a refused GET) and
+/// malformed ones (not JSON, no id, a number).
+#[test]
+fn the_source_test_connector_passes_with_its_push_trigger() {
+    passes("test_source", "tests/guests/source");
+}
+
 /// Runs the kit through the library with a spec written to a scratch file.
 fn run_kit(guest_name: &str, spec_text: Option<&str>, limits: Limits) -> Report {
     let spec_path = spec_text.map(|text| {
@@ -578,4 +586,265 @@ skip = "covered by the example's own spec"
     );
     let seen = api.seen.lock().unwrap().clone();
     assert!(seen.contains(&"GET /texts/fox.txt".to_string()), "{seen:?}");
+}
+
+#[test]
+fn push_triggers_that_misbehave_fail_the_right_checks() {
+    // The source connector's `pigeon` asks for a binding no host supports,
+    // and a spec that expects what its `webhook` does not do.
+    let report = run_kit(
+        "test_source",
+        Some(
+            r#"
+[triggers.sequence]
+skip = "not under test here"
+[triggers.sequence-batch]
+skip = "not under test here"
+
+[triggers.webhook]
+input = { name = "orders" }
+
+[[triggers.webhook.events]]
+json = { id = "o-1" }
+ids = ["o-2"]
+
+[[triggers.webhook.events]]
+json = { id = "o-1" }
+error = "invalid-input"
+
+[[triggers.webhook.bad-events]]
+name = "a good event"
+json = { id = "o-1" }
+
+[[triggers.webhook.bad-events]]
+name = "the wrong code"
+body = "not json"
+code = "missing-id"
+"#,
+        ),
+        Limits::default(),
+    );
+    assert!(!report.is_pass());
+    assert_outcome(
+        &report,
+        "trigger webhook: push binding",
+        Outcome::Pass,
+        "/hooks/orders",
+    );
+    assert_outcome(
+        &report,
+        "trigger webhook: event 1",
+        Outcome::Fail,
+        "expected [\"o-2\"]",
+    );
+    assert_outcome(
+        &report,
+        "trigger webhook: event 2",
+        Outcome::Fail,
+        "expected an error of kind invalid-input",
+    );
+    assert_outcome(
+        &report,
+        "trigger webhook: bad event 1 (a good event)",
+        Outcome::Fail,
+        "accepted it (1 item(s))",
+    );
+    assert_outcome(
+        &report,
+        "trigger webhook: bad event 2 (the wrong code)",
+        Outcome::Fail,
+        "with the code missing-id",
+    );
+    assert_outcome(
+        &report,
+        "trigger pigeon: push binding",
+        Outcome::Fail,
+        "\"carrier-pigeon\" binding; this host supports only \"webhook\"",
+    );
+    assert_outcome(
+        &report,
+        "trigger pigeon: events",
+        Outcome::Fail,
+        "no example event in the spec",
+    );
+    assert_outcome(
+        &report,
+        "trigger pigeon: invalid inputs",
+        Outcome::Skip,
+        "push-binding failed",
+    );
+
+    // The hostile connector's `hooked` traps, spins and breaks its output
+    // schema in handle-event: each is a failed check, never a crash of the kit.
+    let actions: String = [
+        "ok",
+        "spin",
+        "grow-memory",
+        "recurse",
+        "panic",
+        "huge-output",
+        "invalid-json",
+        "wrong-shape",
+        "log-flood",
+        "echo",
+    ]
+    .iter()
+    .map(|id| format!("[actions.{id}]\nskip = \"not under test here\"\n"))
+    .collect();
+    let spec = format!(
+        r#"{actions}
+[triggers.ticks]
+skip = "not under test here"
+
+[[triggers.hooked.events]]
+name = "fine"
+json = {{ n = 1 }}
+ids = ["hooked-1"]
+
+[[triggers.hooked.events]]
+name = "panics"
+json = {{ panic = true }}
+
+[[triggers.hooked.events]]
+name = "spins"
+json = {{ spin = true }}
+
+[[triggers.hooked.events]]
+name = "breaks the output schema"
+json = {{ wrong = true }}
+"#
+    );
+    let limits = Limits {
+        fuel: Some(50_000_000),
+        ..Limits::default()
+    };
+    let report = run_kit("test_hostile", Some(&spec), limits.clone());
+    assert_outcome(
+        &report,
+        "trigger hooked: push binding",
+        Outcome::Pass,
+        "/hooks/hostile",
+    );
+    assert_outcome(
+        &report,
+        "trigger hooked: event 1 (fine)",
+        Outcome::Pass,
+        "valid against the output schema",
+    );
+    assert_outcome(
+        &report,
+        "trigger hooked: event 2 (panics)",
+        Outcome::Fail,
+        "guest panic",
+    );
+    assert_outcome(
+        &report,
+        "trigger hooked: event 3 (spins)",
+        Outcome::Fail,
+        "fuel limit",
+    );
+    assert_outcome(
+        &report,
+        "trigger hooked: event 4 (breaks the output schema)",
+        Outcome::Fail,
+        "/n",
+    );
+    assert_outcome(
+        &report,
+        "trigger hooked: garbage event",
+        Outcome::Fail,
+        "an event it cannot read must be an invalid-input error",
+    );
+    assert_outcome(&report, "limits", Outcome::Fail, "hooked");
+
+    // Binding information that is not a JSON object.
+    let spec = format!(
+        "{actions}\n[triggers.ticks]\nskip = \"not under test here\"\n\n\
+         [triggers.hooked]\ninput = {{ bad_info = true }}\n"
+    );
+    let report = run_kit("test_hostile", Some(&spec), limits);
+    assert_outcome(
+        &report,
+        "trigger hooked: push binding",
+        Outcome::Fail,
+        "not a JSON object",
+    );
+}
+
+#[test]
+fn a_spec_for_push_triggers_is_checked() {
+    let dir = scratch("conformance-push-spec");
+    let spec = dir.join("connector-test.toml");
+    for (text, says) in [
+        (
+            "[[triggers.webhook.events]]\nbody = \"x\"\njson = 1\n",
+            "gives both `body` and `json`",
+        ),
+        (
+            "[[triggers.webhook.events]]\njson = 1\nerror = \"invalid-input\"\nitems = 0\n",
+            "expects both an error and items",
+        ),
+        (
+            "[[triggers.webhook.bad-events]]\njson = 1\nerror = \"not-found\"\n",
+            "a bad event must be an invalid-input error",
+        ),
+        (
+            "[[triggers.webhook.events]]\njson = 1\nerror = \"nope\"\n",
+            "is not an error kind",
+        ),
+    ] {
+        std::fs::write(&spec, text).unwrap();
+        let run = cli(&["test", s(&guest("test_source")), "--spec", s(&spec)]);
+        assert_eq!(run.code, 2, "{text}: {run:?}");
+        assert!(
+            run.stderr.contains(says),
+            "{text} should say {says:?}: {run:?}"
+        );
+    }
+    // Events for a polling trigger, bad states for a push trigger: the
+    // `spec` check names both.
+    let report = run_kit(
+        "test_source",
+        Some(
+            "[[triggers.sequence.events]]\njson = 1\n\n[triggers.webhook]\ninput = { name = \"x\" }\nbad-states = [1]\n",
+        ),
+        Limits::default(),
+    );
+    assert_outcome(
+        &report,
+        "spec",
+        Outcome::Fail,
+        "\"sequence\" is a polling trigger; events and bad-events are for push triggers",
+    );
+    assert_outcome(
+        &report,
+        "spec",
+        Outcome::Fail,
+        "\"webhook\" is a push trigger; bad-states are for polling triggers",
+    );
+}
+
+#[test]
+fn the_readme_spec_example_is_valid() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let example = readme
+        .split("The spec (`connector-test.toml`):")
+        .nth(1)
+        .and_then(|section| section.split("```toml\n").nth(1))
+        .and_then(|rest| rest.split("```").next())
+        .expect("the README has a spec example");
+    let path = scratch("readme-spec").join("connector-test.toml");
+    std::fs::write(&path, example).unwrap();
+    let spec = Spec::read(&path).unwrap_or_else(|e| panic!("the README's spec: {e:#}"));
+    let push = &spec.triggers["order-created"];
+    assert_eq!(push.events.len(), 1);
+    assert_eq!(push.bad_events.len(), 1);
+    let event = push.events[0].raw_event("/unused");
+    assert_eq!(event.path, "/hooks/orders?shop=north");
+    assert!(
+        event
+            .headers
+            .contains(&("content-type".into(), "application/json".into())),
+        "{event:?}"
+    );
 }
