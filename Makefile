@@ -3,20 +3,38 @@
 #   make demo    build the host and the examples, then walk through them
 #   make test    the whole test suite
 #   make build   the host binary (target/release/connector-host)
-#   make guests  the Rust example and test connectors (wasm32-wasip2)
+#   make guests  the example and test connectors: Rust (wasm32-wasip2), Python, JavaScript
 #   make lint    formatting and clippy
 #   make bench   the benchmark suite: writes BENCHMARKS.md and target/bench/*.json
+#   make crash-test  the SIGKILL crash test of trigger delivery, longer than in make test
 
 CARGO ?= cargo
 WASM_TARGET := wasm32-wasip2
 WASM_DIR := target/$(WASM_TARGET)/release
 HOST_BIN := target/release/connector-host
-RUST_GUESTS := example-files example-data example-tasks test-hostile test-malformed test-describe-panic
+RUST_GUESTS := example-files example-data example-tasks test-hostile test-malformed test-describe-panic test-source
 
 # Tests share one compiled-component cache, so each guest is compiled once per run.
 export CONNECTOR_HOST_TEST_CACHE ?= $(CURDIR)/target/component-cache
 
-.PHONY: all setup build guests test demo lint bench bench-peer fuzz clean
+# Python and JavaScript connectors (guest-examples/python, guest-examples/js).
+# Their toolchains are installed here, by make, into the work tree: a Python
+# virtual environment with componentize-py, and tools/js/node_modules with
+# componentize-js (versions pinned in tools/js/package-lock.json). Each is
+# installed once; the stamp files name the versions, so a version bump
+# reinstalls. The components land beside the Rust ones, so tests find all
+# guests in one place.
+VENV := .venv
+COMPONENTIZE_PY_VERSION := 0.25.1
+PY_TOOLS := $(VENV)/.componentize-py-$(COMPONENTIZE_PY_VERSION)
+COMPONENTIZE_PY := $(VENV)/bin/componentize-py
+JS_TOOLS := tools/js/node_modules/.installed
+COMPONENTIZE_JS := tools/js/node_modules/.bin/componentize-js
+POLYGLOT_WASM := $(WASM_DIR)/example_calendar.wasm $(WASM_DIR)/example_text.wasm
+# Every guest component `make test` compiles into the shared cache up front.
+ALL_WASM := $(foreach g,$(RUST_GUESTS),$(WASM_DIR)/$(subst -,_,$(g)).wasm) $(POLYGLOT_WASM)
+
+.PHONY: all setup build guests rust-guests polyglot-guests py-tools js-tools test demo lint bench bench-peer fuzz crash-test clean
 
 all: build guests
 
@@ -29,8 +47,42 @@ setup:
 build:
 	$(CARGO) build --release -p connector-host
 
-guests: setup
+guests: rust-guests polyglot-guests
+
+rust-guests: setup
 	$(CARGO) build --release --target $(WASM_TARGET) $(addprefix -p ,$(RUST_GUESTS))
+
+polyglot-guests: $(POLYGLOT_WASM)
+
+py-tools: $(PY_TOOLS)
+js-tools: $(JS_TOOLS)
+
+$(PY_TOOLS):
+	@command -v python3 >/dev/null || { echo "python3 is needed for the Python connectors"; exit 1; }
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check componentize-py==$(COMPONENTIZE_PY_VERSION)
+	touch $@
+
+$(JS_TOOLS): tools/js/package.json tools/js/package-lock.json
+	@command -v npm >/dev/null || { echo "node and npm are needed for the JavaScript connectors"; exit 1; }
+	cd tools/js && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# A Python connector: its module (app.py) and the helper modules on the path.
+# It calls an HTTP API (connector_http), so it targets the world
+# `connector-http` of guest-sdk/wit-http: the contract plus wasi:http.
+$(WASM_DIR)/example_calendar.wasm: guest-examples/python/calendar/app.py guest-sdk/python/connector_sdk.py guest-sdk/python/connector_http.py wit/provider.wit guest-sdk/wit-http/world.wit | $(PY_TOOLS)
+	@mkdir -p $(WASM_DIR)
+	$(COMPONENTIZE_PY) -d guest-sdk/wit-http -w connector-http componentize -p guest-examples/python/calendar -p guest-sdk/python app -o $@
+
+# A JavaScript connector. It reads texts over HTTP with the engine's `fetch`,
+# so only `-d fetch-event` (incoming requests, which a connector does not
+# serve) is left out: the component imports wasi:http/{types,outgoing-handler}
+# besides WASI and the contract. A connector that makes no HTTP calls adds
+# `-d http`, so that it imports no wasi:http (see the templates of `new`).
+$(WASM_DIR)/example_text.wasm: guest-examples/js/text/connector.js guest-sdk/js/connector-sdk.js wit/provider.wit | $(JS_TOOLS)
+	@mkdir -p $(WASM_DIR)
+	$(COMPONENTIZE_JS) guest-examples/js/text/connector.js --wit wit --world-name connector -d fetch-event -o $@
 
 # nextest (when installed) runs each test in its own process under a time
 # bound (.config/nextest.toml); plain cargo test otherwise. The compiled-
@@ -38,8 +90,8 @@ guests: setup
 # same guest at once.
 test: guests
 	$(CARGO) build --release -p connector-host
-	@for g in $(RUST_GUESTS); do \
-	  CONNECTOR_HOST_CACHE_DIR=$(CONNECTOR_HOST_TEST_CACHE) $(HOST_BIN) validate $(WASM_DIR)/$$(echo $$g | tr - _).wasm >/dev/null || true; done
+	@for w in $(ALL_WASM); do \
+	  CONNECTOR_HOST_CACHE_DIR=$(CONNECTOR_HOST_TEST_CACHE) $(HOST_BIN) validate $$w >/dev/null || true; done
 	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
 	  $(CARGO) nextest run --release -p connector-host --no-tests=fail && \
 	  $(CARGO) test --release -p connector-host --doc; \
@@ -74,6 +126,9 @@ FUZZ_SECS ?= 300
 fuzz: guests
 	CONNECTOR_HOST_FUZZ_SECS=$(FUZZ_SECS) CONNECTOR_HOST_FUZZ_ITERS=1000000 \
 	  $(CARGO) test --release -p connector-host --test all fuzz -- --nocapture
+
+crash-test: guests build
+	bash scripts/crash-test.sh
 
 lint:
 	$(CARGO) fmt --all -- --check

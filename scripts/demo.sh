@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The walk-through `make demo` runs: validate, describe, check and invoke on
-# the example connectors, and the host containing a misbehaving one.
+# the example connectors (in Rust, Python and JavaScript), the host
+# containing a misbehaving one, the conformance kit, and a trigger firing
+# under `connector-host run`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,5 +59,103 @@ fails "A guest that tries to leak its secret token: the host redacts it" \
 
 step "A second load comes from the compiled-component cache (-v shows it)" \
   $HOST -v validate $WASM/example_data.wasm
+
+# Connectors written in Python and JavaScript run in the same host, under the
+# same contract, limits and grants. The first load of each compiles a
+# component with a whole interpreter inside (10-20 s); later loads come from
+# the cache.
+step "Validate the Python example (calendar; the first load compiles CPython, 10-20 s)" \
+  $HOST validate $WASM/example_calendar.wasm
+step "Validate the JavaScript example (text; SpiderMonkey inside, also 10-20 s the first time)" \
+  $HOST validate $WASM/example_text.wasm
+step "Describe the Python connector" $HOST describe $WASM/example_calendar.wasm
+step "Describe the JavaScript connector" $HOST describe $WASM/example_text.wasm
+step "Count business days with the Python connector" \
+  $HOST invoke $WASM/example_calendar.wasm business-days \
+  --input '{"start": "2026-03-02", "end": "2026-03-16", "holidays": ["2026-03-06"]}'
+step "Make a URL slug with the JavaScript connector" \
+  $HOST invoke $WASM/example_text.wasm slugify --input '{"text": "Héllo, Wörld! Ça va?"}'
+fails "Public holidays over HTTP, but the operator granted no origin: a typed error, nothing sent" \
+  $HOST invoke $WASM/example_calendar.wasm public-holidays --input '{"country": "DE", "year": 2026}'
+
+# The JavaScript connector reads a text with fetch from a local web server
+# (127.0.0.1, a free port), once the operator grants that origin.
+mkdir -p "$OUT/site"
+printf '<html><body><h1>Release notes</h1><p>The host runs connectors. Connectors run in sandboxes.</p></body></html>\n' \
+  > "$OUT/site/notes.html"
+python3 - "$OUT/site" "$OUT/site.port" 2>/dev/null <<'PY' &
+import functools, http.server, sys
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+with open(sys.argv[2] + ".tmp", "w") as f:
+    f.write(str(server.server_address[1]))
+import os; os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+server.serve_forever()
+PY
+site_pid=$!
+trap 'kill "$site_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do [ -s "$OUT/site.port" ] && break; sleep 0.1; done
+SITE="127.0.0.1:$(cat "$OUT/site.port")"
+step "Analyse a page with the JavaScript connector (fetch over wasi:http, the origin granted)" \
+  $HOST invoke $WASM/example_text.wasm analyze-url --input '{"url": "/notes.html", "top": 2}' \
+  -c site="$SITE" -c site_use_tls=false --allow-http "http://{site}"
+fails "... and without the grant: refused by the host, a connector error" \
+  $HOST invoke $WASM/example_text.wasm analyze-url --input '{"url": "/notes.html"}' \
+  -c site="$SITE" -c site_use_tls=false
+kill "$site_pid" 2>/dev/null || true
+wait "$site_pid" 2>/dev/null || true
+trap - EXIT
+
+step "The conformance kit on the JavaScript connector, with the spec beside it" \
+  $HOST test $WASM/example_text.wasm --spec guest-examples/js/text/connector-test.toml
+
+# A trigger firing: the host polls a folder through the files connector, and
+# a file dropped into it becomes an event in the JSON Lines sink.
+mkdir -p "$OUT/inbox"
+cat > "$OUT/host.toml" <<EOF
+# Paths are relative to this file.
+[sink]
+kind = "jsonl"
+path = "events.jsonl"
+
+[[connector]]
+name = "files"
+component = "$PWD/$WASM/example_files.wasm"
+dirs = ["./inbox::/data"]
+
+[[connection]]
+name = "inbox"
+connector = "files"
+
+[[trigger]]
+name = "new-files"
+connection = "inbox"
+operation = "file-added-or-changed"
+recurrence = "1s"
+EOF
+printf '\n\033[1m== %s\033[0m\n' "Run a trigger: the host watches $OUT/inbox (configuration $OUT/host.toml)"
+cat "$OUT/host.toml"
+echo "\$ $HOST run $OUT/host.toml &"
+$HOST run "$OUT/host.toml" &
+host_pid=$!
+sleep 2
+echo "\$ echo 'order 1001: 3 widgets' > $OUT/inbox/order-1001.txt"
+echo 'order 1001: 3 widgets' > "$OUT/inbox/order-1001.txt"
+# Wait (at most 10 s) for the event rather than guess how long a poll takes.
+for _ in $(seq 1 50); do
+  grep -q order-1001 "$OUT/events.jsonl" 2>/dev/null && break
+  sleep 0.2
+done
+echo "\$ kill -TERM $host_pid"
+kill -TERM "$host_pid"
+wait "$host_pid" || true
+step "The dropped file became an event in the JSON Lines sink" cat "$OUT/events.jsonl"
+if ! grep -q order-1001 "$OUT/events.jsonl"; then
+  echo "the trigger did not fire" >&2
+  exit 1
+fi
+step "What the trigger did, and its committed state" $HOST status "$OUT/host.toml"
+step "Run it once more: nothing new, nothing delivered again" $HOST run "$OUT/host.toml" --once
+
 echo
-echo "Demo finished. Files written by the connector are in $OUT/data."
+echo "Demo finished. Files written by the connector are in $OUT/data; the trigger's events are in $OUT/events.jsonl."

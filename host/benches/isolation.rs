@@ -56,53 +56,49 @@ fn measure(data: &Connector, n: usize, max_time: Duration) -> Vec<Duration> {
 
 /// The hostile behaviours and the error each must end in.
 fn expected(op: &str, result: &Result<connector_host::Response, CallError>) -> bool {
-    match (op, result) {
+    matches!(
+        (op, result),
         (
             "spin",
             Err(CallError::Limit {
                 limit: LimitKind::Fuel | LimitKind::Time,
                 ..
-            }),
-        ) => true,
-        (
+            })
+        ) | (
             "grow-memory",
             Err(CallError::Limit {
                 limit: LimitKind::Memory,
                 ..
-            }),
-        ) => true,
-        (
+            })
+        ) | (
             "recurse",
             Err(CallError::Trap {
                 kind: TrapKind::StackOverflow,
                 ..
-            }),
-        ) => true,
-        (
+            })
+        ) | (
             "panic",
             Err(CallError::Trap {
                 kind: TrapKind::Panic(_),
                 ..
-            }),
-        ) => true,
-        (
+            })
+        ) | (
             "huge-output",
             Err(CallError::Limit {
                 limit: LimitKind::Output | LimitKind::Memory,
                 ..
-            }),
-        ) => true,
-        ("invalid-json" | "wrong-shape" | "invalid-utf8", Err(CallError::BadOutput { .. })) => true,
-        (
+            })
+        ) | (
+            "invalid-json" | "wrong-shape" | "invalid-utf8",
+            Err(CallError::BadOutput { .. })
+        ) | (
             "sleep",
             Err(CallError::Limit {
                 limit: LimitKind::Time,
                 ..
-            }),
-        ) => true,
-        ("log-flood", Ok(_)) => true,
-        _ => false,
-    }
+            })
+        ) | ("log-flood", Ok(_))
+    )
 }
 
 const HOSTILE: &[&str] = &[

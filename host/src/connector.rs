@@ -24,6 +24,12 @@ use crate::runtime::{ConnectorOptions, Inspection, LoadReport};
 use crate::state::{CallSetup, HostState, LogSink, MAX_CAPTURED_OUTPUT};
 use crate::trap::{self, Phase};
 
+// Push-trigger calls (`push-binding`, `handle-event`) live in their own file.
+mod push;
+pub use push::{Binding, RawEvent};
+// Calls that bypass the host's checks, for the conformance kit.
+mod unchecked;
+
 /// The compiled schemas of one operation.
 struct Schemas {
     input: Option<jsonschema::Validator>,
@@ -401,16 +407,16 @@ impl Connector {
     ) -> Result<Value, CallError> {
         let value: Value = serde_json::from_str(text)
             .map_err(|e| self.bad_output(format!("{what} is not JSON: {e}"), redactor))?;
-        if let Some(schema) = schema {
-            if let Some(error) = schema.iter_errors(&value).next() {
-                return Err(self.bad_output(
-                    format!(
-                        "{what} does not match the output schema at {}: {error}",
-                        pointer_or_root(&error.instance_path().to_string())
-                    ),
-                    redactor,
-                ));
-            }
+        if let Some(schema) = schema
+            && let Some(error) = schema.iter_errors(&value).next()
+        {
+            return Err(self.bad_output(
+                format!(
+                    "{what} does not match the output schema at {}: {error}",
+                    pointer_or_root(&error.instance_path().to_string())
+                ),
+                redactor,
+            ));
         }
         Ok(value)
     }
@@ -448,6 +454,11 @@ impl Connector {
                 .apply(&mut wasi)
                 .map_err(|e| host_error(format!("{e:#}")))?;
         }
+        crate::capabilities::sockets::apply(
+            &self.options.grants.tcp,
+            self.options.grants.dns,
+            &mut wasi,
+        );
         let outbound = OutboundPolicy::new(
             self.http_grants(connection, redactor),
             limits.max_http_response_bytes as u64,

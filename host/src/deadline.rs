@@ -46,9 +46,7 @@ pub fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
         |mut store: StoreContextMut<'_, HostState>,
          (when,): (u64,)|
          -> wasmtime::Result<(Resource<DynPollable>,)> {
-            let mut clocks = store.data_mut().clocks();
-            let now = MonotonicClock::now(&mut clocks)?;
-            drop(clocks);
+            let now = MonotonicClock::now(&mut store.data_mut().clocks())?;
             let latest = now.saturating_add(remaining_nanos(store.data().deadline));
             let pollable = MonotonicClock::subscribe_instant(
                 &mut store.data_mut().clocks(),

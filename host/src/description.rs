@@ -491,13 +491,13 @@ fn check_operations(operations: &[Operation], problems: &mut Vec<Problem>) {
         if op.summary.trim().is_empty() {
             problems.push(Problem::new(format!("{at}.summary"), "is empty"));
         }
-        if let Some(kind) = op.input_schema.get("type") {
-            if kind != "object" {
-                problems.push(Problem::new(
-                    format!("{at}.input-schema"),
-                    format!("describes {kind}, but inputs are JSON objects (\"type\": \"object\")"),
-                ));
-            }
+        if let Some(kind) = op.input_schema.get("type")
+            && kind != "object"
+        {
+            problems.push(Problem::new(
+                format!("{at}.input-schema"),
+                format!("describes {kind}, but inputs are JSON objects (\"type\": \"object\")"),
+            ));
         }
         match (op.kind, &op.trigger) {
             (OperationKind::Action, Some(_)) => problems.push(Problem::new(

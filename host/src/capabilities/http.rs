@@ -346,13 +346,13 @@ impl OutboundPolicy {
 
     fn deny(&self, target: &str, reason: String) -> HttpError {
         tracing::warn!(target: "outbound", "refused outbound request to {target}: {reason}");
-        if let Ok(mut d) = self.denials.lock() {
-            if d.len() < 100 {
-                d.push(Denial {
-                    target: target.to_string(),
-                    reason,
-                });
-            }
+        if let Ok(mut d) = self.denials.lock()
+            && d.len() < 100
+        {
+            d.push(Denial {
+                target: target.to_string(),
+                reason,
+            });
         }
         HttpError::HttpRequestDenied
     }

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use serde_json::Value;
 
-use crate::capabilities::{DirGrant, GrantTemplate, Grants};
+use crate::capabilities::{DirGrant, GrantTemplate, Grants, TcpGrant};
 use crate::connection::Connection;
 use crate::error::{CallError, LoadError};
 use crate::limits::{self, Limits};
@@ -17,7 +17,11 @@ use crate::runtime::{ConnectorOptions, Runtime, RuntimeOptions};
 mod check;
 mod describe;
 mod invoke;
+mod new;
 mod poll;
+mod run;
+mod status;
+mod test;
 mod validate;
 
 /// Exit codes, so that scripts can tell failures apart.
@@ -61,6 +65,10 @@ enum Command {
     Check(check::CheckCommand),
     Invoke(invoke::InvokeCommand),
     Poll(poll::PollCommand),
+    Run(run::RunCommand),
+    Status(status::StatusCommand),
+    Test(test::TestCommand),
+    New(new::NewCommand),
 }
 
 /// The component and what the operator grants and allows it.
@@ -77,6 +85,12 @@ pub struct ComponentArgs {
     /// host name resolve to private addresses. Repeatable.
     #[arg(long = "allow-http", value_name = "ORIGIN")]
     pub http: Vec<GrantTemplate>,
+    /// Grant raw TCP connections to an exact IP:PORT. Repeatable.
+    #[arg(long = "allow-tcp", value_name = "IP:PORT")]
+    pub tcp: Vec<TcpGrant>,
+    /// Let the guest resolve host names itself.
+    #[arg(long = "allow-dns")]
+    pub dns: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -147,6 +161,8 @@ impl ComponentArgs {
             grants: Grants {
                 dirs: self.dirs.clone(),
                 http: self.http.clone(),
+                tcp: self.tcp.clone(),
+                dns: self.dns,
             },
         })
     }
@@ -241,6 +257,10 @@ pub fn main() -> ExitCode {
         Command::Check(c) => c.execute(runtime),
         Command::Invoke(c) => c.execute(runtime),
         Command::Poll(c) => c.execute(runtime),
+        Command::Run(c) => c.execute(runtime),
+        Command::Status(c) => c.execute(runtime),
+        Command::Test(c) => c.execute(runtime),
+        Command::New(c) => c.execute(),
     };
     match result {
         Ok(code) => ExitCode::from(code),

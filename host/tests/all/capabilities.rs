@@ -16,7 +16,12 @@ fn hostile_with(http: &[String], dirs: &[String], limits: Limits) -> connector_h
     let grants = Grants {
         dirs: dirs.iter().map(|d| d.parse().unwrap()).collect(),
         http: http.iter().map(|h| h.parse().unwrap()).collect(),
+        ..Grants::default()
     };
+    hostile_granted(grants, limits)
+}
+
+fn hostile_granted(grants: Grants, limits: Limits) -> connector_host::Connector {
     runtime()
         .load(&guest("test_hostile"), ConnectorOptions { limits, grants })
         .expect("hostile guest loads")
@@ -239,6 +244,26 @@ fn raw_sockets_and_dns_are_denied() {
     let err = reach(&c, "dns-lookup", json!({"host": "localhost"})).unwrap_err();
     assert!(err.contains("lookup failed"), "{err}");
     assert!(api.seen.lock().unwrap().is_empty());
+}
+
+#[test]
+fn tcp_and_dns_grants_open_exactly_what_they_name() {
+    let api = TaskApi::start("t");
+    let other = TaskApi::start("t");
+    let c = hostile_granted(
+        Grants {
+            tcp: vec![api.host().parse().unwrap()],
+            dns: true,
+            ..Grants::default()
+        },
+        Limits::default(),
+    );
+    let out = reach(&c, "tcp-connect", json!({"addr": api.host()})).unwrap();
+    assert_eq!(out["connected"], true);
+    let err = reach(&c, "tcp-connect", json!({"addr": other.host()})).unwrap_err();
+    assert!(err.contains("connect failed"), "{err}");
+    let out = reach(&c, "dns-lookup", json!({"host": "localhost"})).unwrap();
+    assert!(!out["addresses"].as_array().unwrap().is_empty(), "{out}");
 }
 
 #[test]

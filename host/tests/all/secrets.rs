@@ -22,10 +22,10 @@ fn files_containing(dir: &Path, needle: &[u8], found: &mut Vec<String>) {
         let path = entry.path();
         if path.is_dir() {
             files_containing(&path, needle, found);
-        } else if let Ok(bytes) = std::fs::read(&path) {
-            if bytes.windows(needle.len()).any(|w| w == needle) {
-                found.push(path.display().to_string());
-            }
+        } else if let Ok(bytes) = std::fs::read(&path)
+            && bytes.windows(needle.len()).any(|w| w == needle)
+        {
+            found.push(path.display().to_string());
         }
     }
 }
@@ -148,9 +148,8 @@ fn a_canary_secret_never_leaves_the_guest() {
     ]);
     run(vec!["-vv", "describe", "--json", s(&hostile)]);
 
-    assert_eq!(
+    assert!(
         api.seen.lock().unwrap().len() >= 3,
-        true,
         "the tasks connector reached the API"
     );
     let check = &runs[0].1;

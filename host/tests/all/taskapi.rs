@@ -1,6 +1,8 @@
 //! A real HTTP server on 127.0.0.1 for connectors to call: a small task
 //! tracker API (what the `tasks` example wraps), plus endpoints that
-//! redirect, stall, answer huge bodies or throttle, for the capability tests.
+//! redirect, stall, answer huge bodies or throttle, for the capability tests,
+//! a public-holidays API (what the Python `calendar` example reads) and a few
+//! text documents (what the JavaScript `text` example reads).
 //! It speaks just enough HTTP/1.1 for these tests: one request per
 //! connection, `Content-Length` bodies.
 
@@ -123,18 +125,22 @@ fn serve(stream: TcpStream, store: &Mutex<Store>, log: &Mutex<Vec<String>>) -> s
             .map(|(_, v)| v.to_string())
     };
     let mut out = stream;
-    let respond = |out: &mut TcpStream,
-                   status: u16,
-                   extra: &str,
-                   body: &[u8]|
+    let respond_as = |out: &mut TcpStream,
+                      status: u16,
+                      content_type: &str,
+                      extra: &str,
+                      body: &[u8]|
      -> std::io::Result<()> {
         write!(
             out,
-            "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n{extra}\r\n",
+            "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n{extra}\r\n",
             body.len()
         )?;
         out.write_all(body)?;
         out.flush()
+    };
+    let respond = |out: &mut TcpStream, status: u16, extra: &str, body: &[u8]| {
+        respond_as(out, status, "application/json", extra, body)
     };
     let json = |v: Value| v.to_string().into_bytes();
 
@@ -164,6 +170,28 @@ fn serve(stream: TcpStream, store: &Mutex<Store>, log: &Mutex<Vec<String>>) -> s
             );
         }
         _ => {}
+    }
+    // The public-holidays API (Nager.Date's shape), no authentication.
+    if let Some(rest) = path.strip_prefix("/api/v3/PublicHolidays/") {
+        return match rest
+            .split_once('/')
+            .and_then(|(y, c)| Some((y.parse().ok()?, c)))
+        {
+            Some((year, country)) => match public_holidays(year, country) {
+                Some(list) => respond(&mut out, 200, "", &json(list)),
+                None => respond(&mut out, 404, "", b""),
+            },
+            None => respond(&mut out, 400, "", &json(json!({"error": "bad request"}))),
+        };
+    }
+    // Text documents, no authentication.
+    if let Some(name) = path.strip_prefix("/texts/") {
+        return match text_document(name) {
+            Some((content_type, body)) => {
+                respond_as(&mut out, 200, content_type, "", body.as_bytes())
+            }
+            None => respond_as(&mut out, 404, "text/plain", "", b"not found"),
+        };
     }
 
     let mut store = store.lock().unwrap();
@@ -240,4 +268,58 @@ fn serve(stream: TcpStream, store: &Mutex<Store>, log: &Mutex<Vec<String>>) -> s
         },
         _ => respond(&mut out, 404, "", &json(json!({"error": "no such route"}))),
     }
+}
+
+/// The public holidays of `country` in `year`, as Nager.Date's
+/// `GET /api/v3/PublicHolidays/{year}/{country}` answers: a few fixed-date
+/// German holidays (one of them regional) for any year; `None` (404) for
+/// any other country.
+fn public_holidays(year: u32, country: &str) -> Option<Value> {
+    if country != "DE" {
+        return None;
+    }
+    let holiday = |date: &str, local: &str, name: &str, global: bool| {
+        json!({
+            "date": format!("{year}-{date}"),
+            "localName": local,
+            "name": name,
+            "countryCode": "DE",
+            "fixed": true,
+            "global": global,
+            "counties": if global { Value::Null } else { json!(["DE-BW", "DE-BY", "DE-ST"]) },
+            "launchYear": null,
+            "types": ["Public"],
+        })
+    };
+    Some(json!([
+        holiday("01-01", "Neujahr", "New Year's Day", true),
+        holiday("01-06", "Heilige Drei Könige", "Epiphany", false),
+        holiday("05-01", "Tag der Arbeit", "Labour Day", true),
+        holiday(
+            "10-03",
+            "Tag der Deutschen Einheit",
+            "German Unity Day",
+            true
+        ),
+        holiday("12-25", "Erster Weihnachtstag", "Christmas Day", true),
+        holiday("12-26", "Zweiter Weihnachtstag", "St. Stephen's Day", true),
+    ]))
+}
+
+/// The documents under `/texts/`: (content type, body).
+fn text_document(name: &str) -> Option<(&'static str, &'static str)> {
+    Some(match name {
+        "fox.txt" => (
+            "text/plain; charset=utf-8",
+            "The quick brown fox jumps over the lazy dog. The dog sleeps!\nFoxes are quick.\n",
+        ),
+        "page.html" => (
+            "text/html; charset=utf-8",
+            "<!doctype html><html><head><title>Foxes</title><style>p { color: red }</style>\
+             </head><body><h1>Fox &amp; dog</h1><p>The quick fox.<br>A lazy dog &#x263A;.</p>\
+             <script>var x = \"<p>hidden</p>\";</script></body></html>",
+        ),
+        "logo.png" => ("image/png", "\u{89}PNG not really"),
+        _ => return None,
+    })
 }

@@ -1,6 +1,11 @@
-//! The actions: each parses its input into a struct that mirrors the input
-//! schema in [`crate::manifest`], computes, and answers with a body that
-//! mirrors the output schema.
+//! The actions: each takes its input as a struct that mirrors the input
+//! schema in [`crate::manifest`] (the helper crate parses it, and answers
+//! `invalid-input` `bad-input` for an input that does not fit), computes,
+//! and answers with a body that mirrors the output schema.
+//!
+//! Every failure of this connector is the input's fault (the computations
+//! are pure), so almost everything is `invalid-input`: retrying the same
+//! input would fail again, and the code tells the workflow author why.
 
 use std::collections::BTreeSet;
 
@@ -10,9 +15,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256, Sha512};
 
-use crate::connector::provider::types::{ConnectorError, Response};
+use connector_sdk::{Context, Error, Result};
+
 use crate::csv::{self, CsvError};
-use crate::error::{invalid_input, parse_input, respond};
 use crate::pointer;
 use crate::template::{self, TemplateError};
 
@@ -23,33 +28,32 @@ fn yes() -> bool {
 /// Input of `json-select`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct JsonSelectInput {
+pub(crate) struct JsonSelectInput {
     document: Value,
     pointer: String,
 }
 
 #[derive(Debug, Serialize)]
-struct JsonSelectOutput<'a> {
+pub(crate) struct JsonSelectOutput {
     found: bool,
     /// The selected value, or `null` when nothing was found.
-    value: &'a Value,
+    value: Value,
 }
 
 /// Selects a part of a JSON document with a JSON Pointer.
-pub fn json_select(input: &str) -> Result<Response, ConnectorError> {
-    let input: JsonSelectInput = parse_input(input)?;
+pub(crate) fn json_select(_: &Context, input: JsonSelectInput) -> Result<JsonSelectOutput> {
     let selected = pointer::select(&input.document, &input.pointer)
         .map_err(|e| invalid_input("bad-pointer", e.to_string()))?;
-    respond(&JsonSelectOutput {
+    Ok(JsonSelectOutput {
         found: selected.is_some(),
-        value: selected.unwrap_or(&Value::Null),
+        value: selected.cloned().unwrap_or(Value::Null),
     })
 }
 
 /// Input of `render-template`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RenderTemplateInput {
+pub(crate) struct RenderTemplateInput {
     template: String,
     #[serde(default)]
     values: Map<String, Value>,
@@ -58,13 +62,12 @@ struct RenderTemplateInput {
 }
 
 #[derive(Debug, Serialize)]
-struct TextOutput {
+pub(crate) struct TextOutput {
     text: String,
 }
 
 /// Fills a template's `{{placeholders}}` from an object of values.
-pub fn render_template(input: &str) -> Result<Response, ConnectorError> {
-    let input: RenderTemplateInput = parse_input(input)?;
+pub(crate) fn render_template(_: &Context, input: RenderTemplateInput) -> Result<TextOutput> {
     let text = template::render(&input.template, &input.values, input.strict).map_err(|e| {
         let code = match e {
             TemplateError::Missing { .. } => "missing-value",
@@ -72,13 +75,13 @@ pub fn render_template(input: &str) -> Result<Response, ConnectorError> {
         };
         invalid_input(code, e.to_string())
     })?;
-    respond(&TextOutput { text })
+    Ok(TextOutput { text })
 }
 
 /// Input of `csv-to-json`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CsvToJsonInput {
+pub(crate) struct CsvToJsonInput {
     csv: String,
     #[serde(default = "comma")]
     delimiter: String,
@@ -91,7 +94,7 @@ fn comma() -> String {
 }
 
 #[derive(Debug, Serialize)]
-struct CsvToJsonOutput {
+pub(crate) struct CsvToJsonOutput {
     /// Objects keyed by the header's names, or arrays without a header.
     rows: Vec<Value>,
     count: usize,
@@ -100,8 +103,7 @@ struct CsvToJsonOutput {
 /// Turns CSV text into rows: objects keyed by the header's column names, or
 /// arrays of strings when there is no header. Every value is a string: CSV
 /// does not say whether `007` is a number.
-pub fn csv_to_json(input: &str) -> Result<Response, ConnectorError> {
-    let input: CsvToJsonInput = parse_input(input)?;
+pub(crate) fn csv_to_json(_: &Context, input: CsvToJsonInput) -> Result<CsvToJsonOutput> {
     let delimiter = single_delimiter(&input.delimiter)?;
     let records = csv::parse(&input.csv, delimiter).map_err(|e| {
         let code = match e {
@@ -130,7 +132,7 @@ pub fn csv_to_json(input: &str) -> Result<Response, ConnectorError> {
     let mut records = records.into_iter();
     let rows: Vec<Value> = if input.header {
         let Some(header) = records.next() else {
-            return respond(&CsvToJsonOutput {
+            return Ok(CsvToJsonOutput {
                 rows: Vec::new(),
                 count: 0,
             });
@@ -158,14 +160,14 @@ pub fn csv_to_json(input: &str) -> Result<Response, ConnectorError> {
             .map(|record| Value::Array(record.fields.into_iter().map(Value::String).collect()))
             .collect()
     };
-    respond(&CsvToJsonOutput {
+    Ok(CsvToJsonOutput {
         count: rows.len(),
         rows,
     })
 }
 
 /// The delimiter must be one character, and not one that CSV itself uses.
-fn single_delimiter(text: &str) -> Result<char, ConnectorError> {
+fn single_delimiter(text: &str) -> Result<char> {
     let mut chars = text.chars();
     match (chars.next(), chars.next()) {
         (Some(c), None) if !matches!(c, '"' | '\r' | '\n') => Ok(c),
@@ -199,7 +201,7 @@ enum DigestEncoding {
 /// Input of `hash`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct HashInput {
+pub(crate) struct HashInput {
     text: String,
     algorithm: Algorithm,
     #[serde(default)]
@@ -207,14 +209,13 @@ struct HashInput {
 }
 
 #[derive(Debug, Serialize)]
-struct HashOutput {
+pub(crate) struct HashOutput {
     digest: String,
     algorithm: Algorithm,
 }
 
 /// Hashes the UTF-8 bytes of a text.
-pub fn hash(input: &str) -> Result<Response, ConnectorError> {
-    let input: HashInput = parse_input(input)?;
+pub(crate) fn hash(_: &Context, input: HashInput) -> Result<HashOutput> {
     let bytes = input.text.as_bytes();
     let digest = match input.algorithm {
         Algorithm::Sha256 => Sha256::digest(bytes).to_vec(),
@@ -224,7 +225,7 @@ pub fn hash(input: &str) -> Result<Response, ConnectorError> {
         DigestEncoding::Hex => hex::encode(digest),
         DigestEncoding::Base64 => BASE64.encode(digest),
     };
-    respond(&HashOutput {
+    Ok(HashOutput {
         digest,
         algorithm: input.algorithm,
     })
@@ -241,7 +242,7 @@ enum Direction {
 /// Input of `base64`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Base64Input {
+pub(crate) struct Base64Input {
     text: String,
     direction: Direction,
 }
@@ -249,8 +250,7 @@ struct Base64Input {
 /// Encodes a text's UTF-8 bytes as standard base64, or decodes base64 that
 /// holds UTF-8 text. Line breaks and spaces in the input to decode are
 /// ignored, as e-mail and PEM files wrap base64 over lines.
-pub fn base64(input: &str) -> Result<Response, ConnectorError> {
-    let input: Base64Input = parse_input(input)?;
+pub(crate) fn base64(_: &Context, input: Base64Input) -> Result<TextOutput> {
     let text = match input.direction {
         Direction::Encode => BASE64.encode(input.text.as_bytes()),
         Direction::Decode => {
@@ -270,5 +270,10 @@ pub fn base64(input: &str) -> Result<Response, ConnectorError> {
             })?
         }
     };
-    respond(&TextOutput { text })
+    Ok(TextOutput { text })
+}
+
+/// An `invalid-input` error: the input is wrong, and the same input fails again.
+fn invalid_input(code: &str, message: impl Into<String>) -> Error {
+    Error::invalid_input(code, message)
 }

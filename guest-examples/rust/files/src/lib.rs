@@ -12,7 +12,12 @@
 //! - [`paths`]: the root and the validation of relative paths;
 //! - [`ops`]: the actions (`list-files`, `read-file`, `write-file`, `delete-file`);
 //! - [`trigger`]: the polling trigger `file-added-or-changed`;
-//! - [`error`]: constructors for the contract's `connector-error`.
+//! - [`error`]: the mapping from I/O errors to the contract's errors.
+//!
+//! It is written with the `connector-sdk` helper crate (`guest-sdk/rust`),
+//! which generates the bindings, parses inputs and states, dispatches
+//! operations and answers the push-trigger functions (this connector has
+//! no push trigger).
 
 mod error;
 mod manifest;
@@ -20,88 +25,24 @@ mod ops;
 mod paths;
 mod trigger;
 
-wit_bindgen::generate!({
-    path: "../../../wit",
-    world: "connector",
-});
-
-use connector::provider::types::{
-    Binding, ConnectorError, Operation, PollResult, RawEvent, Response, ServiceDescription,
-    TriggerItem,
-};
-use error::invalid_input;
+use connector_sdk::prelude::*;
 use paths::Root;
 
-/// The connector: a unit struct that the generated bindings call into.
-struct Component;
+/// The connector.
+struct Files;
 
-impl exports::connector::provider::provider::Guest for Component {
-    fn describe_service() -> ServiceDescription {
+impl Connector for Files {
+    fn service() -> Service {
         manifest::service()
     }
 
-    fn list_operations() -> Vec<Operation> {
-        manifest::operations()
+    fn operations(ops: &mut Operations) {
+        manifest::register(ops);
     }
 
-    fn check_connection(connection: Vec<(String, String)>) -> Result<(), ConnectorError> {
-        Root::from_connection(&connection).check()
-    }
-
-    fn invoke(
-        operation_id: String,
-        connection: Vec<(String, String)>,
-        input: String,
-    ) -> Result<Response, ConnectorError> {
-        let root = Root::from_connection(&connection);
-        match operation_id.as_str() {
-            manifest::LIST_FILES => ops::list_files(&root, &input),
-            manifest::READ_FILE => ops::read_file(&root, &input),
-            manifest::WRITE_FILE => ops::write_file(&root, &input),
-            manifest::DELETE_FILE => ops::delete_file(&root, &input),
-            other => Err(error::unknown_operation(other, "action")),
-        }
+    fn check_connection(connection: &Connection) -> Result<()> {
+        Root::from_connection(connection).check()
     }
 }
 
-impl exports::connector::provider::trigger::Guest for Component {
-    fn poll(
-        trigger_id: String,
-        connection: Vec<(String, String)>,
-        input: String,
-        state: Option<String>,
-    ) -> Result<PollResult, ConnectorError> {
-        let root = Root::from_connection(&connection);
-        match trigger_id.as_str() {
-            manifest::FILE_ADDED_OR_CHANGED => trigger::poll(&root, &input, state.as_deref()),
-            other => Err(error::unknown_operation(other, "polling trigger")),
-        }
-    }
-
-    fn push_binding(
-        trigger_id: String,
-        _connection: Vec<(String, String)>,
-        _input: String,
-    ) -> Result<Binding, ConnectorError> {
-        Err(not_a_push_trigger(&trigger_id))
-    }
-
-    fn handle_event(
-        trigger_id: String,
-        _connection: Vec<(String, String)>,
-        _input: String,
-        _event: RawEvent,
-    ) -> Result<Vec<TriggerItem>, ConnectorError> {
-        Err(not_a_push_trigger(&trigger_id))
-    }
-}
-
-/// This connector's only trigger is polled, so the push functions refuse.
-fn not_a_push_trigger(trigger_id: &str) -> ConnectorError {
-    invalid_input(
-        "not-a-push-trigger",
-        format!("`{trigger_id}` is not a push trigger: this connector has none"),
-    )
-}
-
-export!(Component);
+export_connector!(Files);

@@ -1,9 +1,10 @@
 //! The actions: `list-files`, `read-file`, `write-file` and `delete-file`.
 //!
-//! Each action parses its input into a struct that mirrors the input schema
-//! in [`crate::manifest`], does its work through `std::fs` (which the WASI
-//! sandbox confines to the granted directory), and answers with a body that
-//! mirrors the output schema.
+//! Each action takes its input as a struct that mirrors the input schema in
+//! [`crate::manifest`] (the helper crate parses it, and answers
+//! `invalid-input` `bad-input` for an input that does not fit), does its
+//! work through `std::fs` (which the WASI sandbox confines to the granted
+//! directory), and answers with a body that mirrors the output schema.
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
@@ -12,9 +13,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
 
-use crate::connector::provider::log::{Level, log};
-use crate::connector::provider::types::{ConnectorError, ErrorKind, Response};
-use crate::error::{error, invalid_input, io_error, not_found, parse_input, to_json};
+use connector_sdk::{Context, Error, ErrorKind, Reply, Result, log};
+
+use crate::error::{error, invalid_input, io_error, not_found};
 use crate::paths::{RelPath, Root, modified_nanos, unix_seconds};
 
 /// How file content travels in JSON.
@@ -39,7 +40,7 @@ fn yes() -> bool {
 /// Input of `list-files`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ListFilesInput {
+pub(crate) struct ListFilesInput {
     #[serde(default = "default_folder")]
     path: String,
     #[serde(default)]
@@ -48,7 +49,7 @@ struct ListFilesInput {
 
 /// One entry of `list-files`' output.
 #[derive(Debug, Serialize)]
-struct FileEntry {
+pub(crate) struct FileEntry {
     /// Relative to the root, so that it can be passed to `read-file`.
     path: String,
     /// In bytes; 0 for directories.
@@ -59,15 +60,15 @@ struct FileEntry {
 }
 
 #[derive(Debug, Serialize)]
-struct ListFilesOutput {
+pub(crate) struct ListFilesOutput {
     files: Vec<FileEntry>,
 }
 
 /// Lists a directory, or a whole tree when `recursive` is set. Entries are
 /// sorted by path. Symbolic links are listed as they are, never followed, so
 /// a link cannot make a recursive listing loop.
-pub fn list_files(root: &Root, input: &str) -> Result<Response, ConnectorError> {
-    let input: ListFilesInput = parse_input(input)?;
+pub(crate) fn list_files(ctx: &Context, input: ListFilesInput) -> Result<ListFilesOutput> {
+    let root = &Root::from_connection(ctx.connection());
     let folder = RelPath::parse(&input.path)?;
     require_directory(root, &folder)?;
 
@@ -100,28 +101,28 @@ pub fn list_files(root: &Root, input: &str) -> Result<Response, ConnectorError> 
         }
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    respond(200, &ListFilesOutput { files })
+    Ok(ListFilesOutput { files })
 }
 
 /// Input of `read-file`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ReadFileInput {
+pub(crate) struct ReadFileInput {
     path: String,
     #[serde(default)]
     encoding: Encoding,
 }
 
 #[derive(Debug, Serialize)]
-struct ReadFileOutput {
+pub(crate) struct ReadFileOutput {
     path: String,
     content: String,
     size: u64,
 }
 
 /// Reads a whole file as text or as base64.
-pub fn read_file(root: &Root, input: &str) -> Result<Response, ConnectorError> {
-    let input: ReadFileInput = parse_input(input)?;
+pub(crate) fn read_file(ctx: &Context, input: ReadFileInput) -> Result<ReadFileOutput> {
+    let root = &Root::from_connection(ctx.connection());
     let path = RelPath::parse(&input.path)?;
     let bytes = fs::read(root.join(&path)).map_err(|e| io_error(e, "read", &path))?;
     let size = bytes.len() as u64;
@@ -138,20 +139,17 @@ pub fn read_file(root: &Root, input: &str) -> Result<Response, ConnectorError> {
             )
         })?,
     };
-    respond(
-        200,
-        &ReadFileOutput {
-            path: path.to_string(),
-            content,
-            size,
-        },
-    )
+    Ok(ReadFileOutput {
+        path: path.to_string(),
+        content,
+        size,
+    })
 }
 
 /// Input of `write-file`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct WriteFileInput {
+pub(crate) struct WriteFileInput {
     path: String,
     content: String,
     #[serde(default)]
@@ -161,15 +159,15 @@ struct WriteFileInput {
 }
 
 #[derive(Debug, Serialize)]
-struct WriteFileOutput {
+pub(crate) struct WriteFileOutput {
     path: String,
     size: u64,
 }
 
 /// Writes a whole file, creating its parent directories. Answers 201 when it
 /// created the file and 200 when it replaced one.
-pub fn write_file(root: &Root, input: &str) -> Result<Response, ConnectorError> {
-    let input: WriteFileInput = parse_input(input)?;
+pub(crate) fn write_file(ctx: &Context, input: WriteFileInput) -> Result<Reply<WriteFileOutput>> {
+    let root = &Root::from_connection(ctx.connection());
     let path = RelPath::parse(&input.path)?;
     if path.is_root() {
         return Err(invalid_input(
@@ -225,45 +223,41 @@ pub fn write_file(root: &Root, input: &str) -> Result<Response, ConnectorError> 
     }
 
     let size = bytes.len() as u64;
-    log(
-        Level::Info,
+    log::info(
         if existed {
             "replaced a file"
         } else {
             "created a file"
         },
-        &[
-            ("path".into(), path.to_string()),
-            ("size".into(), size.to_string()),
-        ],
+        &[("path", &path.to_string()), ("size", &size.to_string())],
     );
     let status = if existed { 200 } else { 201 };
-    respond(
+    Ok(Reply::with_status(
         status,
-        &WriteFileOutput {
+        WriteFileOutput {
             path: path.to_string(),
             size,
         },
-    )
+    ))
 }
 
 /// Input of `delete-file`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct DeleteFileInput {
+pub(crate) struct DeleteFileInput {
     path: String,
 }
 
 #[derive(Debug, Serialize)]
-struct DeleteFileOutput {
+pub(crate) struct DeleteFileOutput {
     path: String,
     deleted: bool,
 }
 
 /// Deletes one file. Directories are refused: deleting a tree is a bigger
 /// decision than this action should make.
-pub fn delete_file(root: &Root, input: &str) -> Result<Response, ConnectorError> {
-    let input: DeleteFileInput = parse_input(input)?;
+pub(crate) fn delete_file(ctx: &Context, input: DeleteFileInput) -> Result<DeleteFileOutput> {
+    let root = &Root::from_connection(ctx.connection());
     let path = RelPath::parse(&input.path)?;
     let full = root.join(&path);
     let meta = fs::symlink_metadata(&full).map_err(|e| io_error(e, "delete", &path))?;
@@ -274,23 +268,16 @@ pub fn delete_file(root: &Root, input: &str) -> Result<Response, ConnectorError>
         ));
     }
     fs::remove_file(&full).map_err(|e| io_error(e, "delete", &path))?;
-    log(
-        Level::Info,
-        "deleted a file",
-        &[("path".into(), path.to_string())],
-    );
-    respond(
-        200,
-        &DeleteFileOutput {
-            path: path.to_string(),
-            deleted: true,
-        },
-    )
+    log::info("deleted a file", &[("path", &path.to_string())]);
+    Ok(DeleteFileOutput {
+        path: path.to_string(),
+        deleted: true,
+    })
 }
 
 /// Checks that `folder` exists and is a directory, with errors that name it
 /// as a folder rather than a file.
-pub fn require_directory(root: &Root, folder: &RelPath) -> Result<(), ConnectorError> {
+pub fn require_directory(root: &Root, folder: &RelPath) -> Result<()> {
     match fs::metadata(root.join(folder)) {
         Ok(meta) if meta.is_dir() => Ok(()),
         Ok(_) => Err(invalid_input(
@@ -307,22 +294,13 @@ pub fn require_directory(root: &Root, folder: &RelPath) -> Result<(), ConnectorE
 
 /// Logs that an entry was skipped because JSON cannot carry its name.
 pub fn skip_non_utf8_name(dir: &RelPath) {
-    log(
-        Level::Warn,
+    log::warn(
         "skipped an entry whose name is not UTF-8",
-        &[("folder".into(), dir.to_string())],
+        &[("folder", &dir.to_string())],
     );
 }
 
-/// A response with `body` serialized as JSON.
-fn respond<T: Serialize>(status: u16, body: &T) -> Result<Response, ConnectorError> {
-    Ok(Response {
-        status,
-        body: to_json(body)?,
-    })
-}
-
-fn file_exists(path: &RelPath) -> ConnectorError {
+fn file_exists(path: &RelPath) -> Error {
     error(
         ErrorKind::Conflict,
         "file-exists",

@@ -9,7 +9,8 @@ use std::fs::{self, Metadata};
 use std::path::PathBuf;
 use std::time::UNIX_EPOCH;
 
-use crate::connector::provider::types::ConnectorError;
+use connector_sdk::{Connection, Error};
+
 use crate::error::{invalid_input, not_found};
 
 /// The connection parameter that names the root.
@@ -27,11 +28,11 @@ pub struct Root {
 
 impl Root {
     /// The root that a connection names, or [`DEFAULT_ROOT`].
-    pub fn from_connection(connection: &[(String, String)]) -> Self {
+    pub fn from_connection(connection: &Connection) -> Self {
         let dir = connection
-            .iter()
-            .find(|(name, value)| name == ROOT_PARAMETER && !value.is_empty())
-            .map_or(DEFAULT_ROOT, |(_, value)| value.as_str());
+            .get(ROOT_PARAMETER)
+            .filter(|value| !value.is_empty())
+            .unwrap_or(DEFAULT_ROOT);
         Root {
             dir: PathBuf::from(dir),
         }
@@ -40,7 +41,7 @@ impl Root {
     /// Checks that the root exists and is a directory: `not-found`
     /// `root-missing` otherwise. A directory that the operator did not grant
     /// does not exist as far as the sandbox is concerned.
-    pub fn check(&self) -> Result<(), ConnectorError> {
+    pub fn check(&self) -> Result<(), Error> {
         match fs::metadata(&self.dir) {
             Ok(meta) if meta.is_dir() => Ok(()),
             Ok(_) => Err(not_found(
@@ -76,7 +77,7 @@ impl RelPath {
     /// Parses a path from an input. Absolute paths and `..` are refused with
     /// `invalid-input` `path-outside-root`; `.` and repeated slashes are
     /// dropped, so `./a//b/` is `a/b`.
-    pub fn parse(input: &str) -> Result<Self, ConnectorError> {
+    pub fn parse(input: &str) -> Result<Self, Error> {
         if input.starts_with('/') {
             return Err(outside_root(input, "it is absolute"));
         }
@@ -115,7 +116,7 @@ impl fmt::Display for RelPath {
     }
 }
 
-fn outside_root(input: &str, why: &str) -> ConnectorError {
+fn outside_root(input: &str, why: &str) -> Error {
     invalid_input(
         "path-outside-root",
         format!("`{input}` is not inside the root: {why}; give a path relative to the root"),
@@ -167,12 +168,12 @@ mod tests {
 
     #[test]
     fn root_comes_from_the_connection() {
-        let root = Root::from_connection(&[]);
+        let root = Root::from_connection(&Connection::default());
         assert_eq!(
             root.join(&RelPath::parse("a/b").unwrap()),
             PathBuf::from("/data/a/b")
         );
-        let root = Root::from_connection(&[("root".into(), "/srv".into())]);
+        let root = Root::from_connection(&Connection::new(vec![("root".into(), "/srv".into())]));
         assert_eq!(root.join(&RelPath::default()), PathBuf::from("/srv"));
     }
 

@@ -18,9 +18,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::connector::provider::log::{Level, log};
-use crate::connector::provider::types::{ConnectorError, PollResult, TriggerItem};
-use crate::error::{invalid_input, io_error, parse_input, to_json};
+use connector_sdk::{Context, Item, Poll, Result, log};
+
+use crate::error::{invalid_input, io_error};
 use crate::ops::{require_directory, skip_non_utf8_name};
 use crate::paths::{RelPath, Root, modified_nanos, unix_seconds};
 
@@ -31,7 +31,7 @@ pub const MAX_ITEMS_LIMIT: u32 = 1000;
 /// Input of `file-added-or-changed`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct PollInput {
+pub(crate) struct PollInput {
     #[serde(default = "default_folder")]
     path: String,
     #[serde(default = "default_max_items")]
@@ -79,32 +79,25 @@ pub struct State {
 }
 
 impl State {
-    /// Reads the state the host kept; `None` on the first poll. A state of
-    /// another shape is an `invalid-input` `bad-state` error, as the contract
-    /// asks, so that the operator can reset it.
-    pub fn parse(state: Option<&str>) -> Result<Self, ConnectorError> {
-        let Some(text) = state else {
-            return Ok(State::default());
-        };
-        let bad_state = |why: String| {
-            invalid_input(
-                "bad-state",
-                format!(
-                    "the trigger state is not {{\"files\": {{path: \"mtime_nanos:size\"}}}}: {why}"
-                ),
-            )
-        };
-        let state: State = serde_json::from_str(text).map_err(|e| bad_state(e.to_string()))?;
-        if let Some((path, value)) = state
+    /// Checks a state the host kept (the helper crate has parsed its shape).
+    /// A fingerprint that is not `mtime_nanos:size` is an `invalid-input`
+    /// `bad-state` error, as the contract asks, so that the operator can
+    /// reset it.
+    pub fn checked(self) -> Result<Self> {
+        if let Some((path, value)) = self
             .files
             .iter()
             .find(|(_, value)| value.parse::<Fingerprint>().is_err())
         {
-            return Err(bad_state(format!(
-                "the fingerprint of `{path}` is `{value}`"
-            )));
+            return Err(invalid_input(
+                "bad-state",
+                format!(
+                    "the trigger state is not {{\"files\": {{path: \"mtime_nanos:size\"}}}}: \
+                     the fingerprint of `{path}` is `{value}`"
+                ),
+            ));
         }
-        Ok(state)
+        Ok(self)
     }
 }
 
@@ -125,8 +118,8 @@ pub enum Change {
 
 /// The body of one item, as in the output schema.
 #[derive(Debug, Serialize)]
-struct ItemBody<'a> {
-    path: &'a str,
+pub(crate) struct ItemBody {
+    path: String,
     size: u64,
     modified: i64,
     change: Change,
@@ -185,8 +178,12 @@ pub fn plan(old: &State, listing: Vec<Seen>, max_items: usize) -> Plan {
 }
 
 /// Polls `file-added-or-changed` once.
-pub fn poll(root: &Root, input: &str, state: Option<&str>) -> Result<PollResult, ConnectorError> {
-    let input: PollInput = parse_input(input)?;
+pub(crate) fn poll(
+    ctx: &Context,
+    input: PollInput,
+    state: Option<State>,
+) -> Result<Poll<ItemBody, State>> {
+    let root = &Root::from_connection(ctx.connection());
     if !(1..=MAX_ITEMS_LIMIT).contains(&input.max_items) {
         return Err(invalid_input(
             "bad-input",
@@ -194,20 +191,19 @@ pub fn poll(root: &Root, input: &str, state: Option<&str>) -> Result<PollResult,
         ));
     }
     let folder = RelPath::parse(&input.path)?;
-    let old = State::parse(state)?;
+    let old = state.map(State::checked).transpose()?.unwrap_or_default();
     require_directory(root, &folder)?;
 
     let listing = list_regular_files(root, &folder)?;
     let seen = listing.len();
     let plan = plan(&old, listing, input.max_items as usize);
-    log(
-        Level::Debug,
+    log::debug(
         "polled a folder",
         &[
-            ("folder".into(), folder.to_string()),
-            ("files".into(), seen.to_string()),
-            ("yielded".into(), plan.items.len().to_string()),
-            ("more".into(), plan.more.to_string()),
+            ("folder", &folder.to_string()),
+            ("files", &seen.to_string()),
+            ("yielded", &plan.items.len().to_string()),
+            ("more", &plan.more.to_string()),
         ],
     );
 
@@ -215,18 +211,19 @@ pub fn poll(root: &Root, input: &str, state: Option<&str>) -> Result<PollResult,
         .items
         .iter()
         .map(|(seen, change)| item(seen, *change))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(PollResult {
-        items,
-        state: Some(to_json(&plan.state)?),
-        // `some(0)`: more changed files wait, poll again at once.
-        poll_again_after_ms: plan.more.then_some(0),
+        .collect();
+    let poll = Poll::new(items).state(plan.state);
+    // More changed files wait: poll again at once.
+    Ok(if plan.more {
+        poll.poll_again_now()
+    } else {
+        poll
     })
 }
 
 /// The regular files directly inside `folder`. Subfolders, symbolic links
 /// and other special files are not watched.
-fn list_regular_files(root: &Root, folder: &RelPath) -> Result<Vec<Seen>, ConnectorError> {
+fn list_regular_files(root: &Root, folder: &RelPath) -> Result<Vec<Seen>> {
     let mut files = Vec::new();
     let entries = fs::read_dir(root.join(folder)).map_err(|e| io_error(e, "list", folder))?;
     for entry in entries {
@@ -263,17 +260,14 @@ fn list_regular_files(root: &Root, folder: &RelPath) -> Result<Vec<Seen>, Connec
 /// One trigger item. Its id names the version of the file, so the same
 /// version found again (say, after a poll whose state was not committed)
 /// has the same id and is delivered once to a consumer that keeps ids.
-fn item(seen: &Seen, change: Change) -> Result<TriggerItem, ConnectorError> {
+fn item(seen: &Seen, change: Change) -> Item<ItemBody> {
     let body = ItemBody {
-        path: &seen.path,
+        path: seen.path.clone(),
         size: seen.fingerprint.size,
         modified: unix_seconds(seen.fingerprint.modified_nanos),
         change,
     };
-    Ok(TriggerItem {
-        id: format!("{}@{}", seen.path, seen.fingerprint),
-        body: to_json(&body)?,
-    })
+    Item::new(format!("{}@{}", seen.path, seen.fingerprint), body)
 }
 
 #[cfg(test)]
@@ -360,20 +354,14 @@ mod tests {
 
     #[test]
     fn bad_states_are_refused() {
-        for bad in [
-            "not json",
-            "[]",
-            "{}",
-            r#"{"files": []}"#,
-            r#"{"files": {"a": "x"}}"#,
-        ] {
-            let err = State::parse(Some(bad)).unwrap_err();
-            assert_eq!(err.code, "bad-state", "{bad}");
+        // Shapes that do not parse are refused by the helper crate; a
+        // fingerprint of the wrong form by `checked`.
+        for bad in ["[]", "{}", r#"{"files": []}"#] {
+            assert!(serde_json::from_str::<State>(bad).is_err(), "{bad}");
         }
-        assert_eq!(State::parse(None).unwrap(), State::default());
-        assert_eq!(
-            State::parse(Some(r#"{"files": {"a": "1:2"}}"#)).unwrap(),
-            state(&[("a", "1:2")])
-        );
+        let bad: State = serde_json::from_str(r#"{"files": {"a": "x"}}"#).unwrap();
+        assert_eq!(bad.checked().unwrap_err().code, "bad-state");
+        let good: State = serde_json::from_str(r#"{"files": {"a": "1:2"}}"#).unwrap();
+        assert_eq!(good.checked().unwrap(), state(&[("a", "1:2")]));
     }
 }

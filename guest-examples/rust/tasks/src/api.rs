@@ -2,9 +2,9 @@
 //! failures map onto the contract's error kinds.
 
 use connector_http::{Error as HttpError, Request, Response};
+use connector_sdk::{Connection, Error, ErrorKind, Result};
+use serde::Serialize;
 use serde_json::Value;
-
-use crate::connector::provider::types::{ConnectorError, ErrorKind};
 
 /// Where the API is and how to authenticate, from the connection's values.
 pub struct Api {
@@ -14,47 +14,37 @@ pub struct Api {
 
 impl Api {
     /// Reads `host`, `use_tls` and `token` from a connection.
-    pub fn from_connection(connection: &[(String, String)]) -> Result<Self, ConnectorError> {
-        let get = |name: &str| {
-            connection
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.as_str())
-        };
-        let host = get("host").ok_or_else(|| {
-            error(
-                ErrorKind::InvalidInput,
-                "missing-host",
-                "the connection has no host",
-            )
-        })?;
-        let scheme = if get("use_tls") == Some("false") {
+    pub fn from_connection(connection: &Connection) -> Result<Self> {
+        let host = connection
+            .get("host")
+            .ok_or_else(|| Error::invalid_input("missing-host", "the connection has no host"))?;
+        let scheme = if connection.get("use_tls") == Some("false") {
             "http"
         } else {
             "https"
         };
         Ok(Self {
             base: format!("{scheme}://{host}"),
-            token: get("token").unwrap_or_default().to_string(),
+            token: connection.get("token").unwrap_or_default().to_string(),
         })
     }
 
     /// `GET path`.
-    pub fn get(&self, path: &str) -> Result<Value, ConnectorError> {
+    pub fn get(&self, path: &str) -> Result<Value> {
         self.send(Request::get(format!("{}{path}", self.base)))
     }
 
     /// `POST path` with a JSON body.
-    pub fn post(&self, path: &str, body: &Value) -> Result<Value, ConnectorError> {
+    pub fn post(&self, path: &str, body: &impl Serialize) -> Result<Value> {
         self.send(Request::post(format!("{}{path}", self.base)).json(body))
     }
 
     /// `PATCH path` with a JSON body.
-    pub fn patch(&self, path: &str, body: &Value) -> Result<Value, ConnectorError> {
+    pub fn patch(&self, path: &str, body: &impl Serialize) -> Result<Value> {
         self.send(Request::patch(format!("{}{path}", self.base)).json(body))
     }
 
-    fn send(&self, request: Request) -> Result<Value, ConnectorError> {
+    fn send(&self, request: Request) -> Result<Value> {
         let response = request
             .bearer(&self.token)
             .header("accept", "application/json")
@@ -65,36 +55,23 @@ impl Api {
         }
         response
             .json()
-            .map_err(|e| error(ErrorKind::Internal, "bad-response", e.to_string()))
+            .map_err(|e| Error::internal("bad-response", e.to_string()))
     }
 }
 
-/// A connector error.
-pub fn error(kind: ErrorKind, code: &str, message: impl Into<String>) -> ConnectorError {
-    ConnectorError {
-        kind,
-        code: code.into(),
-        message: message.into(),
-        retry_after_ms: None,
-    }
-}
-
-fn transport_error(e: HttpError) -> ConnectorError {
+fn transport_error(e: HttpError) -> Error {
     match e {
-        HttpError::Denied(m) => error(
-            ErrorKind::Forbidden,
+        HttpError::Denied(m) => Error::forbidden(
             "outbound-denied",
             format!("the host did not grant access to the API ({m}); grant it with --allow-http"),
         ),
-        other if other.is_transient() => {
-            error(ErrorKind::Transient, "unreachable", other.to_string())
-        }
-        other => error(ErrorKind::Internal, "http-error", other.to_string()),
+        other if other.is_transient() => Error::transient("unreachable", other.to_string()),
+        other => Error::internal("http-error", other.to_string()),
     }
 }
 
 /// Maps an error status to the error kind a runtime acts on.
-fn status_error(response: &Response) -> ConnectorError {
+fn status_error(response: &Response) -> Error {
     let message = serde_json::from_slice::<Value>(&response.body)
         .ok()
         .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_string))
@@ -109,7 +86,7 @@ fn status_error(response: &Response) -> ConnectorError {
         500..=599 => (ErrorKind::Transient, "server-error"),
         _ => (ErrorKind::Internal, "unexpected-status"),
     };
-    let mut err = error(kind, code, message);
+    let mut err = Error::new(kind, code, message);
     if kind == ErrorKind::Throttled {
         err.retry_after_ms = response
             .header("retry-after")

@@ -4,7 +4,9 @@
 //! each operation then misbehaves in one specific way when invoked (spins,
 //! grows memory, overflows its stack, panics, floods the log, returns bodies
 //! that are huge, not JSON or of the wrong shape). The operation `ok` proves
-//! that the host keeps serving after another call has been stopped.
+//! that the host keeps serving after another call has been stopped. The
+//! polling trigger `ticks` and the push trigger `hooked` misbehave on request
+//! too (see their descriptions).
 //!
 //! The misbehaviour must survive the optimizer: loops and allocations go
 //! through [`std::hint::black_box`] so that release builds keep them.
@@ -44,6 +46,9 @@ const LOG_FLOOD_MESSAGE_BYTES: usize = 1024;
 
 /// The id of the polling trigger.
 const TICKS: &str = "ticks";
+
+/// The id of the push trigger.
+const HOOKED: &str = "hooked";
 
 /// The actions, each with a summary of how it misbehaves.
 const ACTIONS: &[(&str, &str)] = &[
@@ -145,6 +150,29 @@ impl exports::connector::provider::provider::Guest for Component {
                 item_mode: ItemMode::Split,
             }),
         });
+        operations.push(Operation {
+            id: HOOKED.into(),
+            summary: "A webhook that misbehaves.".into(),
+            description: "Binds a webhook (with \"bad_info\": true in the input, binding \
+                          information that is not an object). An event body is read with \
+                          unwrap, so a body that is not JSON panics; {\"panic\": true} panics, \
+                          {\"spin\": true} loops, {\"wrong\": true} gives an item that breaks \
+                          the output schema; any other JSON object is one item."
+                .into(),
+            visibility: Visibility::Advanced,
+            kind: OperationKind::PushTrigger,
+            input_schema: OBJECT_SCHEMA.into(),
+            output_schema: json!({
+                "type": "object",
+                "properties": { "n": { "type": "integer" } },
+                "required": ["n"],
+            })
+            .to_string(),
+            trigger: Some(TriggerSettings {
+                default_recurrence_seconds: 0,
+                item_mode: ItemMode::Split,
+            }),
+        });
         operations
     }
 
@@ -240,20 +268,51 @@ impl exports::connector::provider::trigger::Guest for Component {
     }
 
     fn push_binding(
-        _trigger_id: String,
+        trigger_id: String,
         _connection: Vec<(String, String)>,
-        _input: String,
+        input: String,
     ) -> Result<Binding, ConnectorError> {
-        Err(not_a_push_trigger())
+        if trigger_id != HOOKED {
+            return Err(not_a_push_trigger());
+        }
+        let input: Value = serde_json::from_str(&input).unwrap_or(Value::Null);
+        let binding_info = if input.get("bad_info") == Some(&Value::Bool(true)) {
+            "[1, 2, 3]".to_string()
+        } else {
+            json!({ "path": "/hooks/hostile" }).to_string()
+        };
+        Ok(Binding {
+            binding_type: "webhook".into(),
+            binding_info,
+        })
     }
 
     fn handle_event(
-        _trigger_id: String,
+        trigger_id: String,
         _connection: Vec<(String, String)>,
         _input: String,
-        _event: RawEvent,
+        event: RawEvent,
     ) -> Result<Vec<TriggerItem>, ConnectorError> {
-        Err(not_a_push_trigger())
+        if trigger_id != HOOKED {
+            return Err(not_a_push_trigger());
+        }
+        // Careless on purpose: a body that is not JSON panics.
+        let body: Value = serde_json::from_slice(&event.body).unwrap();
+        if body.get("panic") == Some(&Value::Bool(true)) {
+            panic!("hostile webhook panicked on purpose");
+        }
+        if body.get("spin") == Some(&Value::Bool(true)) {
+            spin();
+        }
+        let item = if body.get("wrong") == Some(&Value::Bool(true)) {
+            json!({ "n": "seven" })
+        } else {
+            json!({ "n": 1 })
+        };
+        Ok(vec![TriggerItem {
+            id: "hooked-1".into(),
+            body: item.to_string(),
+        }])
     }
 }
 

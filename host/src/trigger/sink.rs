@@ -1,0 +1,389 @@
+//! Where events go: a JSON Lines file (the embedded default), standard
+//! output, or an HTTP webhook.
+//!
+//! A sink *accepts* an event when [`EventSink::deliver`] returns `Ok`; from
+//! then on the event must survive a crash of the host. The host records the
+//! event as delivered only after that, and commits a trigger's state only
+//! after every event of its poll was accepted.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::backoff::{Backoff, BackoffPolicy, seed_for};
+use super::clock::BoxFuture;
+use super::event::Event;
+use super::http::{self, HttpUrl};
+
+/// A sink refused or failed to take an event.
+#[derive(Debug, thiserror::Error)]
+#[error("{sink}: {message}")]
+pub struct SinkError {
+    /// Which sink, e.g. `JSON Lines file events.jsonl`.
+    pub sink: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// An event that a sink holds, found when it was opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldEvent {
+    pub trigger: String,
+    pub event_id: String,
+    pub items: u64,
+}
+
+/// Where events are delivered.
+pub trait EventSink: Send + Sync + 'static {
+    /// The sink, for people: `JSON Lines file events.jsonl`.
+    fn describe(&self) -> String;
+
+    /// Delivers one event; `Ok` means the sink has it durably.
+    fn deliver<'a>(&'a self, event: &'a Event) -> BoxFuture<'a, Result<(), SinkError>>;
+
+    /// Events the sink already holds that the host may not have recorded as
+    /// delivered (the host may have crashed between the two). The host
+    /// records them at start, so that it does not deliver them again.
+    /// Sinks that cannot tell return nothing.
+    fn recently_held(&self) -> Result<Vec<HeldEvent>, SinkError> {
+        Ok(Vec::new())
+    }
+}
+
+/// How much of the end of a JSON Lines file is read at start for events
+/// the host may not have recorded. In-flight events are at most one per
+/// trigger plus the pushed ones, so the tail is plenty; an event further
+/// back is at worst delivered a second time.
+const RECOVERY_TAIL_BYTES: u64 = 4 << 20;
+
+/// Appends each event as one line of JSON to a file, flushed and fsynced
+/// before `deliver` returns.
+pub struct JsonLinesSink {
+    path: PathBuf,
+    file: Arc<Mutex<File>>,
+}
+
+impl JsonLinesSink {
+    /// Opens (creating it and its folder if needed) the file at `path` for
+    /// appending. A last line without its newline is the remainder of a
+    /// write that a crash interrupted (its event was never accepted): it is
+    /// cut off, so that the next event starts on a line of its own.
+    pub fn open(path: &Path) -> Result<Self, SinkError> {
+        let error = |message: String| SinkError {
+            sink: format!("JSON Lines file {}", path.display()),
+            message,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| error(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(path)
+            .map_err(|e| error(format!("cannot open: {e}")))?;
+        let cut = cut_partial_line(&mut file).map_err(|e| error(format!("cannot repair: {e}")))?;
+        if cut > 0 {
+            tracing::warn!(
+                file = %path.display(),
+                "cut off {cut} bytes of an event whose write was interrupted; it is delivered again"
+            );
+        }
+        // What is in the file now is what the host may trust on restart:
+        // make it durable before the host records any of it as delivered.
+        file.sync_all()
+            .map_err(|e| error(format!("cannot sync: {e}")))?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            file: Arc::new(Mutex::new(file)),
+        })
+    }
+}
+
+/// Truncates `file` after its last newline; returns how many bytes it cut.
+fn cut_partial_line(file: &mut File) -> std::io::Result<u64> {
+    let len = file.metadata()?.len();
+    let mut end = len;
+    let mut buf = vec![0u8; 64 << 10];
+    while end > 0 {
+        let start = end.saturating_sub(buf.len() as u64);
+        let chunk = &mut buf[..(end - start) as usize];
+        file.seek(SeekFrom::Start(start))?;
+        file.read_exact(chunk)?;
+        if let Some(i) = chunk.iter().rposition(|&b| b == b'\n') {
+            let keep = start + i as u64 + 1;
+            if keep < len {
+                file.set_len(keep)?;
+            }
+            return Ok(len - keep);
+        }
+        end = start;
+    }
+    // No newline at all: the whole file is one interrupted write.
+    if len > 0 {
+        file.set_len(0)?;
+    }
+    Ok(len)
+}
+
+impl EventSink for JsonLinesSink {
+    fn describe(&self) -> String {
+        format!("JSON Lines file {}", self.path.display())
+    }
+
+    fn deliver<'a>(&'a self, event: &'a Event) -> BoxFuture<'a, Result<(), SinkError>> {
+        Box::pin(async move {
+            let error = |message: String| SinkError {
+                sink: self.describe(),
+                message,
+            };
+            let mut line = serde_json::to_vec(event)
+                .map_err(|e| error(format!("cannot serialize event {}: {e}", event.id)))?;
+            line.push(b'\n');
+            let file = self.file.clone();
+            tokio::task::spawn_blocking(move || {
+                let mut file = file.lock().unwrap_or_else(|p| p.into_inner());
+                let before = file.metadata()?.len();
+                let written = file.write_all(&line).and_then(|()| file.sync_data());
+                if written.is_err() {
+                    // Take back a partial line (a full disk), so that the
+                    // next event does not continue it.
+                    let _ = file.set_len(before);
+                }
+                written
+            })
+            .await
+            .map_err(|e| error(format!("the writer failed: {e}")))?
+            .map_err(|e| error(format!("cannot append event {}: {e}", event.id)))
+        })
+    }
+
+    fn recently_held(&self) -> Result<Vec<HeldEvent>, SinkError> {
+        let error = |message: String| SinkError {
+            sink: self.describe(),
+            message,
+        };
+        let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        let len = file.metadata().map_err(|e| error(e.to_string()))?.len();
+        let start = len.saturating_sub(RECOVERY_TAIL_BYTES);
+        let mut tail = Vec::with_capacity((len - start) as usize);
+        file.seek(SeekFrom::Start(start))
+            .and_then(|_| file.read_to_end(&mut tail))
+            .map_err(|e| error(format!("cannot read: {e}")))?;
+        let mut lines = tail.split(|&b| b == b'\n');
+        if start > 0 {
+            // The first line is probably cut by the window.
+            lines.next();
+        }
+        Ok(lines
+            .filter(|l| !l.is_empty())
+            .filter_map(|l| serde_json::from_slice::<Event>(l).ok())
+            .map(|e| HeldEvent {
+                items: e.item_count() as u64,
+                trigger: e.trigger,
+                event_id: e.id,
+            })
+            .collect())
+    }
+}
+
+/// Writes each event as one line of JSON to standard output.
+#[derive(Debug, Default)]
+pub struct StdoutSink;
+
+impl EventSink for StdoutSink {
+    fn describe(&self) -> String {
+        "standard output".into()
+    }
+
+    fn deliver<'a>(&'a self, event: &'a Event) -> BoxFuture<'a, Result<(), SinkError>> {
+        Box::pin(async move {
+            let error = |message: String| SinkError {
+                sink: self.describe(),
+                message,
+            };
+            let mut line = serde_json::to_vec(event).map_err(|e| error(e.to_string()))?;
+            line.push(b'\n');
+            tokio::task::spawn_blocking(move || {
+                let mut out = std::io::stdout().lock();
+                out.write_all(&line).and_then(|()| out.flush())
+            })
+            .await
+            .map_err(|e| error(e.to_string()))?
+            .map_err(|e| error(format!("cannot write: {e}")))
+        })
+    }
+}
+
+/// Settings of the webhook sink.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookSinkSettings {
+    pub url: HttpUrl,
+    /// Time for one attempt (connect, send, answer).
+    pub request_timeout: Duration,
+    /// How long one event is retried before `deliver` gives up.
+    pub retry_for: Duration,
+    /// Delays between attempts.
+    pub backoff: BackoffPolicy,
+}
+
+/// POSTs each event as JSON to a URL, retrying (with backoff) until the
+/// receiver answers 2xx or `retry_for` has passed. The event id is sent as
+/// `Idempotency-Key`, so that a receiver can drop redeliveries.
+pub struct WebhookSink {
+    settings: WebhookSinkSettings,
+}
+
+impl WebhookSink {
+    /// A sink posting to `settings.url`.
+    pub fn new(settings: WebhookSinkSettings) -> Self {
+        Self { settings }
+    }
+}
+
+impl EventSink for WebhookSink {
+    fn describe(&self) -> String {
+        format!("webhook {}", self.settings.url)
+    }
+
+    fn deliver<'a>(&'a self, event: &'a Event) -> BoxFuture<'a, Result<(), SinkError>> {
+        Box::pin(async move {
+            let s = &self.settings;
+            let error = |message: String| SinkError {
+                sink: self.describe(),
+                message,
+            };
+            let body = serde_json::to_vec(event).map_err(|e| error(e.to_string()))?;
+            let deadline = Instant::now() + s.retry_for;
+            let mut backoff = Backoff::new(s.backoff, seed_for(&event.id));
+            let mut attempts = 0u32;
+            loop {
+                attempts += 1;
+                let outcome = http::post(
+                    &s.url,
+                    "application/json",
+                    &[("Idempotency-Key", &event.id)],
+                    &body,
+                    s.request_timeout,
+                )
+                .await;
+                let problem = match outcome {
+                    Ok(status) if (200..300).contains(&status) => return Ok(()),
+                    Ok(status) => format!("answered {status}"),
+                    Err(e) => format!("cannot post: {e}"),
+                };
+                let wait = backoff.next_delay(None);
+                if Instant::now() + wait >= deadline {
+                    return Err(error(format!(
+                        "event {} not accepted after {attempts} attempts over {:?}; last: {problem}",
+                        event.id, s.retry_for
+                    )));
+                }
+                tracing::debug!(event = %event.id, attempts, "webhook sink {problem}; retrying in {wait:?}");
+                tokio::time::sleep(wait).await;
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trigger::event::EventSource;
+    use serde_json::json;
+
+    fn event(id: &str) -> Event {
+        Event {
+            id: format!("t/{id}"),
+            trigger: "t".into(),
+            connector: "c".into(),
+            operation: "op".into(),
+            source: EventSource::Poll,
+            item_id: Some(id.into()),
+            item_ids: Vec::new(),
+            body: json!({"id": id}),
+            polled_at: None,
+            received_at: None,
+        }
+    }
+
+    fn temp_file(label: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "connector-host-sink-{label}-{}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir.join("events.jsonl")
+    }
+
+    #[tokio::test]
+    async fn json_lines_appends_and_reports_what_it_holds() {
+        let path = temp_file("append");
+        let sink = JsonLinesSink::open(&path).unwrap();
+        sink.deliver(&event("a")).await.unwrap();
+        sink.deliver(&event("b")).await.unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().count(), 2);
+        let held = JsonLinesSink::open(&path).unwrap().recently_held().unwrap();
+        let ids: Vec<&str> = held.iter().map(|h| h.event_id.as_str()).collect();
+        assert_eq!(ids, ["t/a", "t/b"]);
+        assert_eq!(held[0].trigger, "t");
+        assert_eq!(held[0].items, 1);
+    }
+
+    #[tokio::test]
+    async fn an_interrupted_last_line_is_cut_off() {
+        let path = temp_file("partial");
+        {
+            let sink = JsonLinesSink::open(&path).unwrap();
+            sink.deliver(&event("a")).await.unwrap();
+        }
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(br#"{"id":"t/b","trig"#).unwrap();
+        drop(f);
+        let sink = JsonLinesSink::open(&path).unwrap();
+        sink.deliver(&event("c")).await.unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let ids: Vec<String> = text
+            .lines()
+            .map(|l| serde_json::from_str::<Event>(l).unwrap().id)
+            .collect();
+        assert_eq!(ids, ["t/a", "t/c"]);
+    }
+
+    #[tokio::test]
+    async fn a_file_that_is_one_partial_line_is_emptied() {
+        let path = temp_file("only-partial");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, b"{\"id\":").unwrap();
+        let sink = JsonLinesSink::open(&path).unwrap();
+        assert!(sink.recently_held().unwrap().is_empty());
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+    }
+
+    #[tokio::test]
+    async fn webhook_sink_gives_up_at_its_deadline() {
+        // A port nothing listens on: bind, note the port, close.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let sink = WebhookSink::new(WebhookSinkSettings {
+            url: format!("http://127.0.0.1:{port}/events").parse().unwrap(),
+            request_timeout: Duration::from_millis(200),
+            retry_for: Duration::from_millis(300),
+            backoff: BackoffPolicy {
+                initial: Duration::from_millis(20),
+                max: Duration::from_millis(50),
+            },
+        });
+        let started = Instant::now();
+        let err = sink.deliver(&event("a")).await.unwrap_err();
+        assert!(err.message.contains("not accepted after"), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(3));
+    }
+}
