@@ -64,7 +64,8 @@ impl exports::connector::provider::provider::Guest for Component {
                 id: SOURCE.into(),
                 summary: "Returns `batch` items per poll.".into(),
                 description: "Returns `batch` items (default 1, at most 1000) per poll, \
-                              numbered on from the state's `n`."
+                              numbered on from the state's `n`, each with the wall-clock \
+                              time it was made (`t_us`, µs since the epoch)."
                     .into(),
                 visibility: Visibility::Advanced,
                 kind: OperationKind::PollingTrigger,
@@ -120,10 +121,15 @@ impl exports::connector::provider::trigger::Guest for Component {
         };
         let batch = number(&input, "batch").unwrap_or(1).clamp(1, MAX_BATCH);
         let n = state.as_deref().and_then(|s| number(s, "n")).unwrap_or(0);
+        // When the item was made (wall clock, µs since the epoch), so that a
+        // sink can tell how long it took to be delivered.
+        let t_us = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros());
         let items = (n..n + batch)
             .map(|i| TriggerItem {
                 id: format!("e-{i}"),
-                body: format!(r#"{{"n":{i}}}"#),
+                body: format!(r#"{{"n":{i},"t_us":{t_us}}}"#),
             })
             .collect();
         Ok(PollResult {
