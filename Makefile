@@ -6,6 +6,7 @@
 #   make guests  the example and test connectors: Rust (wasm32-wasip2), Python, JavaScript
 #   make lint    formatting and clippy
 #   make crash-test  the SIGKILL crash test of trigger delivery, longer than in make test
+#   make bench   the benchmark suite: writes BENCHMARKS.md and target/bench/*.json
 
 CARGO ?= cargo
 WASM_TARGET := wasm32-wasip2
@@ -33,7 +34,7 @@ POLYGLOT_WASM := $(WASM_DIR)/example_calendar.wasm $(WASM_DIR)/example_text.wasm
 # Every guest component `make test` compiles into the shared cache up front.
 ALL_WASM := $(foreach g,$(RUST_GUESTS),$(WASM_DIR)/$(subst -,_,$(g)).wasm) $(POLYGLOT_WASM)
 
-.PHONY: all setup build guests rust-guests polyglot-guests py-tools js-tools test demo lint bench fuzz crash-test clean
+.PHONY: all setup build guests rust-guests polyglot-guests py-tools js-tools test demo lint bench bench-peer fuzz crash-test clean
 
 all: build guests
 
@@ -100,8 +101,25 @@ demo: guests build
 	bash scripts/demo.sh
 
 # Benchmarks share the release profile with the tests, so nothing is rebuilt.
+# `bench` runs the isolation benchmark, then the suite of BENCHMARKS.md
+# (bench/suite), which rewrites that file's results table. Figure 7 needs the
+# Extism peer (bench-peer: a second wasmtime, ~5 minutes the first time);
+# if it cannot be built the suite says so and goes on.
 bench: guests
+	$(CARGO) build --release --target $(WASM_TARGET) -p test-bench
+	$(CARGO) build --release -p connector-bench -p bench-transform
+	-$(MAKE) bench-peer
 	$(CARGO) bench --profile release -p connector-host --bench isolation
+	target/release/connector-bench
+
+# The peer host of figure 7: Extism, in a workspace of its own
+# (bench/extism-peer), with its plugin built for wasm32-unknown-unknown.
+bench-peer:
+	@if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then :; \
+	 else echo "installing the wasm32-unknown-unknown target"; rustup target add wasm32-unknown-unknown; fi
+	cd bench/extism-peer && $(CARGO) build --profile release --target-dir ../../target -p extism-peer
+	cd bench/extism-peer && $(CARGO) build --profile release --target-dir ../../target \
+	  --target wasm32-unknown-unknown -p extism-bench-plugin
 
 # A longer fuzz run than the suite's bounded one (see host/tests/all/fuzz.rs).
 FUZZ_SECS ?= 300

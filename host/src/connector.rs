@@ -38,6 +38,13 @@ struct Schemas {
 
 /// A connector ready to be called. Cheap to share between threads; every
 /// call gets its own store and instance.
+///
+/// Calls are synchronous and run guest code to completion (up to the
+/// call's timeout) on the calling thread. From async code, never call them
+/// on a tokio worker thread: run them with `tokio::task::spawn_blocking`,
+/// behind a semaphore with about one permit per core, so that many due
+/// triggers queue for a core instead of each holding a blocking thread and
+/// an instance (`BENCHMARKS.md`, figure 8, measures exactly that pattern).
 pub struct Connector {
     name: Arc<str>,
     path: PathBuf,
@@ -51,6 +58,9 @@ pub struct Connector {
     /// runtime that loaded it is dropped: without it deadlines never fire.
     _ticker: Arc<EpochTicker>,
     gate: ConcurrencyGate,
+    /// Whether the engine meters fuel; without it (the epoch-only mode)
+    /// `Limits::fuel` is not enforced.
+    fuel: bool,
 }
 
 /// The result of an action.
@@ -95,6 +105,7 @@ impl Connector {
         options: ConnectorOptions,
         log_sink: Arc<dyn LogSink>,
         ticker: Arc<EpochTicker>,
+        fuel: bool,
         load_report: LoadReport,
     ) -> Result<Inspection, LoadError> {
         let file_name: Arc<str> = path
@@ -116,6 +127,7 @@ impl Connector {
             options,
             load_report,
             _ticker: ticker,
+            fuel,
         };
         let describe_error = |e: CallError| LoadError::Describe {
             path: path.to_path_buf(),
@@ -202,7 +214,7 @@ impl Connector {
         check_input(schemas.input.as_ref(), input)?;
         let connection = self.resolve(connection)?;
         let redactor = connection.redactor(&self.description);
-        let input_text = input.to_string();
+        let input_text = json_text(input);
         let result = self.run(operation, Some(&connection), &redactor, |store, guest| {
             guest.connector_provider_provider().call_invoke(
                 &mut *store,
@@ -240,8 +252,8 @@ impl Connector {
         check_input(schemas.input.as_ref(), input)?;
         let connection = self.resolve(connection)?;
         let redactor = connection.redactor(&self.description);
-        let input_text = input.to_string();
-        let state_text = state.map(Value::to_string);
+        let input_text = json_text(input);
+        let state_text = state.map(json_text);
         let result = self.run(trigger, Some(&connection), &redactor, |store, guest| {
             guest.connector_provider_trigger().call_poll(
                 &mut *store,
@@ -279,7 +291,7 @@ impl Connector {
                 ));
             }
             let body = self.parse_output(
-                &format!("item {:?}", item.id),
+                format_args!("item {:?}", item.id),
                 &item.body,
                 schemas.output.as_ref(),
                 &redactor,
@@ -388,7 +400,7 @@ impl Connector {
 
     fn parse_output(
         &self,
-        what: &str,
+        what: impl std::fmt::Display,
         text: &str,
         schema: Option<&jsonschema::Validator>,
         redactor: &Redactor,
@@ -466,9 +478,11 @@ impl Connector {
         });
         let mut store = Store::new(self.pre.engine(), state);
         store.limiter(|state| &mut state.limiter);
-        store
-            .set_fuel(limits.fuel.unwrap_or(u64::MAX))
-            .map_err(|e| host_error(format!("setting fuel: {e}")))?;
+        if self.fuel {
+            store
+                .set_fuel(limits.fuel.unwrap_or(u64::MAX))
+                .map_err(|e| host_error(format!("setting fuel: {e}")))?;
+        }
         // Time spent waiting for a slot counts against the deadline.
         store.set_epoch_deadline(ticks_for(
             deadline.saturating_duration_since(Instant::now()),
@@ -508,6 +522,14 @@ impl Connector {
             })
             .collect()
     }
+}
+
+/// `value` as JSON text. `serde_json::to_string` writes straight into a
+/// byte buffer; `Value`'s `Display` (`to_string()`) goes through
+/// `fmt::Formatter` and is three to four times slower (7 ms against 1.8 ms
+/// for 1 MB of records; see `BENCHMARKS.md`).
+fn json_text(value: &Value) -> String {
+    serde_json::to_string(value).expect("a serde_json::Value always serialises")
 }
 
 fn check_input(schema: Option<&jsonschema::Validator>, input: &Value) -> Result<(), CallError> {

@@ -11,7 +11,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use wasmtime::{Config, Engine};
+use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 /// How often the epoch advances. A call's wall-clock deadline is rounded up
 /// to a whole number of ticks, so this is the resolution of `--timeout`.
@@ -21,23 +21,132 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(5);
 /// `stack overflow` trap, not a crash of the host.
 pub const MAX_WASM_STACK: usize = 1 << 20;
 
-/// Builds the engine configuration every connector runs under.
+/// The operator's choices about the engine, shared by every connector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineOptions {
+    /// Meter fuel, so that [`Limits::fuel`](crate::Limits::fuel) bounds the
+    /// work of a call. Off is the epoch-only mode: calls are bounded by their
+    /// wall-clock timeout alone, and guest code runs faster (fuel metering
+    /// costs about 1.4 times on JSON work; see `BENCHMARKS.md`). Changing it
+    /// recompiles every connector (the cache keys on it).
+    pub fuel: bool,
+    /// Allocate instances from a pool of reserved slots instead of mapping
+    /// fresh memory for each call. See [`PoolingOptions`].
+    pub pooling: Option<PoolingOptions>,
+}
+
+/// Fuel on, and the pooling allocator with its default sizes: a fresh
+/// instance per call costs about 2.4 times less than with on-demand
+/// allocation (`BENCHMARKS.md`, figure 2).
+impl Default for EngineOptions {
+    fn default() -> Self {
+        Self {
+            fuel: true,
+            pooling: Some(PoolingOptions::default()),
+        }
+    }
+}
+
+/// The pooling instance allocator: every instance (so every call, as each
+/// call has a fresh instance) takes a slot of memory, tables and instance
+/// data reserved once at start-up, and gives it back when the call ends.
+/// Pages a call dirtied are reset in place (up to `keep_resident_bytes`, the
+/// dirty ones found by the kernel's `PAGEMAP_SCAN` where it has it) instead
+/// of being unmapped and faulted in again by the next call.
+///
+/// The pool is the host's hard ceiling: a call that finds no free slot fails
+/// to instantiate, and no linear memory grows past `max_memory_bytes`, so a
+/// connector whose [`Limits::max_memory_bytes`](crate::Limits) is larger is
+/// refused at load (the pool would cut it below the limit it was promised).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolingOptions {
+    /// Component instances alive at once across every connector: the most
+    /// calls the host runs at once. Size it to real concurrency (the
+    /// threads that run calls, or the sum of the connectors' concurrency
+    /// limits if lower). A call that finds the pool full fails at once with
+    /// the concurrency limit, as when a connector's own limit is reached.
+    pub instances: u32,
+    /// The largest any linear memory may grow to; at least every loaded
+    /// connector's `Limits::max_memory_bytes`.
+    pub max_memory_bytes: usize,
+    /// Bytes of each linear memory (and of each table) reset in place
+    /// rather than unmapped when a slot is given back.
+    pub keep_resident_bytes: usize,
+    /// Elements any table may have; at least every connector's
+    /// `Limits::max_table_elements`.
+    pub max_table_elements: usize,
+}
+
+/// 128 instances; memories up to 4 GiB (all a 32-bit memory can address,
+/// so the pool never cuts a connector below its own memory limit, which the
+/// per-call limiter enforces); 1 MiB kept resident; tables as large as the
+/// default table limit. The pool reserves address space, not memory: about
+/// 4 GiB for each of its 512 memory slots, faulted in only where used.
+impl Default for PoolingOptions {
+    fn default() -> Self {
+        Self {
+            instances: 128,
+            max_memory_bytes: 4 << 30,
+            keep_resident_bytes: 1 << 20,
+            max_table_elements: crate::Limits::default().max_table_elements,
+        }
+    }
+}
+
+/// Core instances, memories and tables that one component instance may hold
+/// in the pool. A Rust connector has 2-4 core instances and one memory; the
+/// Python and JavaScript ones have more.
+const POOL_CORE_INSTANCES_PER_COMPONENT: u32 = 32;
+const POOL_MEMORIES_PER_COMPONENT: u32 = 4;
+const POOL_TABLES_PER_COMPONENT: u32 = 8;
+
+/// Builds the engine configuration every connector runs under, with the
+/// default [`EngineOptions`].
 pub fn config() -> Config {
+    config_for(&EngineOptions::default())
+}
+
+/// Builds the engine configuration for `options`.
+pub fn config_for(options: &EngineOptions) -> Config {
     let mut config = Config::new();
     config.wasm_component_model(true);
-    config.consume_fuel(true);
+    config.consume_fuel(options.fuel);
     config.epoch_interruption(true);
     config.max_wasm_stack(MAX_WASM_STACK);
     config.parallel_compilation(true);
     // The host calls guests synchronously, on threads of its own; nothing
     // needs the component-model async machinery.
     config.concurrency_support(false);
+    if let Some(pool) = &options.pooling {
+        let mut pooling = PoolingAllocationConfig::new();
+        let instances = pool.instances.max(1);
+        pooling
+            .total_component_instances(instances)
+            .total_core_instances(instances.saturating_mul(POOL_CORE_INSTANCES_PER_COMPONENT))
+            .total_memories(instances.saturating_mul(POOL_MEMORIES_PER_COMPONENT))
+            .total_tables(instances.saturating_mul(POOL_TABLES_PER_COMPONENT))
+            .max_core_instances_per_component(POOL_CORE_INSTANCES_PER_COMPONENT)
+            .max_memories_per_component(POOL_MEMORIES_PER_COMPONENT)
+            .max_tables_per_component(POOL_TABLES_PER_COMPONENT)
+            .max_memory_size(pool.max_memory_bytes)
+            .table_elements(pool.max_table_elements)
+            .linear_memory_keep_resident(pool.keep_resident_bytes)
+            .table_keep_resident(pool.keep_resident_bytes)
+            .pagemap_scan(Enabled::Auto);
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
+    }
     config
 }
 
 /// Builds the engine.
 pub fn new_engine() -> Result<Engine> {
-    Engine::new(&config()).map_err(|e| anyhow::anyhow!("failed to create the wasmtime engine: {e}"))
+    new_engine_for(&EngineOptions::default())
+}
+
+/// Builds the engine for `options`.
+pub fn new_engine_for(options: &EngineOptions) -> Result<Engine> {
+    Engine::new(&config_for(options))
+        .map_err(|e| anyhow::anyhow!("failed to create the wasmtime engine: {e}"))
 }
 
 /// A thread that advances the engine's epoch every [`EPOCH_TICK`], so that

@@ -1,20 +1,22 @@
 //! The [`Runtime`]: one engine, one linker, one compiled-component cache,
 //! shared by every connector the host loads.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Result;
+use sha2::{Digest, Sha256};
 use wasmtime::Engine;
-use wasmtime::component::{HasSelf, Linker};
+use wasmtime::component::{Component, HasSelf, Linker};
 
 use crate::bindings;
 use crate::cache::{ComponentCache, Origin};
 use crate::capabilities::Grants;
 use crate::connector::Connector;
 use crate::description::Problem;
-use crate::engine::{self, EpochTicker};
+use crate::engine::{self, EngineOptions, EpochTicker};
 use crate::error::LoadError;
 use crate::limits::Limits;
 use crate::loader;
@@ -26,6 +28,8 @@ pub struct RuntimeOptions {
     pub cache_dir: Option<PathBuf>,
     /// Where guest log records go.
     pub log_sink: Arc<dyn LogSink>,
+    /// Fuel metering and the instance allocator (see [`EngineOptions`]).
+    pub engine: EngineOptions,
 }
 
 impl Default for RuntimeOptions {
@@ -33,6 +37,7 @@ impl Default for RuntimeOptions {
         Self {
             cache_dir: ComponentCache::default_dir(),
             log_sink: Arc::new(TracingSink),
+            engine: EngineOptions::default(),
         }
     }
 }
@@ -65,12 +70,20 @@ pub struct Runtime {
     cache: Option<ComponentCache>,
     log_sink: Arc<dyn LogSink>,
     ticker: Arc<EpochTicker>,
+    engine_options: EngineOptions,
+    /// Components this runtime has compiled or loaded, by the SHA-256 of
+    /// their bytes, so that loading the same connector again (another
+    /// trigger, other options) shares its compiled code instead of mapping
+    /// another copy: about 0.6-1 MB resident per load of a Rust connector
+    /// (`BENCHMARKS.md`, figure 9). They stay loaded for the runtime's
+    /// life; a runtime sees few distinct components.
+    components: Mutex<HashMap<[u8; 32], Component>>,
 }
 
 impl Runtime {
     /// Creates the engine, links the host's imports and starts the epoch ticker.
     pub fn new(options: RuntimeOptions) -> Result<Self> {
-        let engine = engine::new_engine()?;
+        let engine = engine::new_engine_for(&options.engine)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
             .map_err(|e| anyhow::anyhow!("linking WASI: {e}"))?;
@@ -87,12 +100,19 @@ impl Runtime {
             cache: options.cache_dir.map(ComponentCache::new),
             log_sink: options.log_sink,
             ticker: Arc::new(ticker),
+            engine_options: options.engine,
+            components: Mutex::new(HashMap::new()),
         })
     }
 
     /// The engine.
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// How the engine was set up.
+    pub fn engine_options(&self) -> &EngineOptions {
+        &self.engine_options
     }
 
     /// The compiled-component cache, if any.
@@ -118,11 +138,42 @@ impl Runtime {
         for grant in &options.grants.dirs {
             grant.check().map_err(LoadError::Grant)?;
         }
+        if let Some(pool) = &self.engine_options.pooling {
+            let limits = &options.limits;
+            if limits.max_memory_bytes > pool.max_memory_bytes
+                || limits.max_table_elements > pool.max_table_elements
+            {
+                return Err(LoadError::Grant(anyhow::anyhow!(
+                    "{}: its limits (memory {} bytes, tables {} elements) exceed the \
+                     pooling allocator's slots (memory {} bytes, tables {} elements); \
+                     lower the limits or size the pool to them",
+                    path.display(),
+                    limits.max_memory_bytes,
+                    limits.max_table_elements,
+                    pool.max_memory_bytes,
+                    pool.max_table_elements
+                )));
+            }
+        }
         let bytes = loader::read(path)?;
         loader::check_header(path, &bytes)?;
-        let loaded = match &self.cache {
-            Some(cache) => cache.load_or_compile(&self.engine, &bytes),
-            None => {
+        let started = std::time::Instant::now();
+        let digest: [u8; 32] = Sha256::digest(&bytes).into();
+        let known = self
+            .components
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&digest).cloned());
+        let loaded = match (known, &self.cache) {
+            // Loaded before by this runtime: share its compiled code.
+            (Some(component), _) => Ok(crate::cache::Loaded {
+                component,
+                origin: Origin::Cache,
+                elapsed: started.elapsed(),
+                cache_warnings: Vec::new(),
+            }),
+            (None, Some(cache)) => cache.load_or_compile(&self.engine, &bytes),
+            (None, None) => {
                 let start = std::time::Instant::now();
                 wasmtime::component::Component::from_binary(&self.engine, &bytes).map(|component| {
                     crate::cache::Loaded {
@@ -147,6 +198,11 @@ impl Runtime {
                 path: path.to_path_buf(),
                 problems: contract_problems,
             });
+        }
+        if let Ok(mut components) = self.components.lock() {
+            components
+                .entry(digest)
+                .or_insert_with(|| loaded.component.clone());
         }
         let contract_error = |message: String| LoadError::Contract {
             path: path.to_path_buf(),
@@ -179,6 +235,7 @@ impl Runtime {
             options,
             self.log_sink.clone(),
             self.ticker.clone(),
+            self.engine_options.fuel,
             report,
         )
     }

@@ -30,6 +30,18 @@ pub fn classify(
         detail,
     };
     let state = store.data();
+    // The pooling allocator had no free slot: as many calls are running as
+    // the host was sized for. The caller retries, as for a connector's own
+    // concurrency limit.
+    if error
+        .downcast_ref::<wasmtime::PoolConcurrencyLimitError>()
+        .is_some()
+    {
+        return limit(
+            LimitKind::Concurrency,
+            format!("the host's instance pool is full: {error}"),
+        );
+    }
     let trap = error.downcast_ref::<Trap>().copied();
     match trap {
         Some(Trap::OutOfFuel) => {

@@ -3,7 +3,6 @@
 
 use connector_host::ConnectorOptions;
 use connector_host::cache::Origin;
-use sha2::Digest;
 
 use crate::support::*;
 
@@ -87,8 +86,8 @@ fn an_entry_with_a_matching_checksum_but_foreign_bytes_is_refused_by_wasmtime() 
     let garbage = b"\x7fELF definitely not a wasmtime artifact".to_vec();
     std::fs::write(&entry, &garbage).unwrap();
     std::fs::write(
-        entry.with_extension("cwasm.sha256"),
-        hex::encode(sha2::Sha256::digest(&garbage)),
+        connector_host::cache::checksum_path(&entry),
+        connector_host::cache::checksum(&garbage),
     )
     .unwrap();
 
@@ -107,7 +106,7 @@ fn a_missing_checksum_is_not_trusted() {
         .load(&path, ConnectorOptions::default())
         .unwrap();
     let entry = entries(&dir).pop().unwrap();
-    std::fs::remove_file(entry.with_extension("cwasm.sha256")).unwrap();
+    std::fs::remove_file(connector_host::cache::checksum_path(&entry)).unwrap();
     let reloaded = runtime_with_cache(&dir)
         .load(&path, ConnectorOptions::default())
         .unwrap();
