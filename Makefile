@@ -5,8 +5,8 @@
 #   make build   the host binary (target/release/connector-host)
 #   make guests  the example and test connectors: Rust (wasm32-wasip2), Python, JavaScript
 #   make lint    formatting and clippy
-#   make bench   the benchmark suite: writes BENCHMARKS.md and target/bench/*.json
 #   make crash-test  the SIGKILL crash test of trigger delivery, longer than in make test
+#   make bench   the benchmark suite: writes BENCHMARKS.md and target/bench/*.json
 
 CARGO ?= cargo
 WASM_TARGET := wasm32-wasip2

@@ -144,7 +144,7 @@ impl Connector {
                 ));
             }
             let body =
-                self.parse_output(&format!("item {:?}", item.id), &item.body, schema, redactor)?;
+                self.parse_output(format!("item {:?}", item.id), &item.body, schema, redactor)?;
             checked.push(Item { id: item.id, body });
         }
         Ok(checked)
