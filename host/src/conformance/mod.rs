@@ -869,6 +869,40 @@ impl Kit {
     }
 }
 
+/// Judges a call the spec expects to fail with a connector error of `kind`
+/// (and `code`, if given); `answered` says what a successful call gave.
+fn judge_expected_error<T>(
+    kind: &str,
+    code: Option<&str>,
+    result: Result<T, CallError>,
+    answered: impl FnOnce(&T) -> String,
+) -> std::result::Result<String, String> {
+    let expected = spec::parse_kind(kind).map_err(|e| e.to_string())?;
+    match result {
+        Err(CallError::Connector { error, .. }) => {
+            if error.kind != expected {
+                Err(format!(
+                    "answered {error}; expected an error of kind {kind}"
+                ))
+            } else if code.is_some_and(|c| c != error.code) {
+                Err(format!(
+                    "answered {error}; expected the code {}",
+                    code.unwrap_or("")
+                ))
+            } else {
+                Ok(format!("refused as expected: {error}"))
+            }
+        }
+        Ok(value) => Err(format!(
+            "{}; expected an error of kind {kind}",
+            answered(&value)
+        )),
+        Err(e) => Err(format!(
+            "{e}; expected an error of kind {kind} from the connector"
+        )),
+    }
+}
+
 /// Whether an example call gave what the spec expects: `Ok(summary)` or
 /// `Err(why not)`.
 fn judge_example(
@@ -876,30 +910,9 @@ fn judge_example(
     result: Result<crate::Response, CallError>,
 ) -> std::result::Result<String, String> {
     if let Some(kind) = &example.error {
-        let expected = spec::parse_kind(kind).map_err(|e| e.to_string())?;
-        return match result {
-            Err(CallError::Connector { error, .. }) => {
-                if error.kind != expected {
-                    Err(format!(
-                        "answered {error}; expected an error of kind {kind}"
-                    ))
-                } else if example.code.as_ref().is_some_and(|c| *c != error.code) {
-                    Err(format!(
-                        "answered {error}; expected the code {}",
-                        example.code.as_deref().unwrap_or("")
-                    ))
-                } else {
-                    Ok(format!("refused as expected: {error}"))
-                }
-            }
-            Ok(response) => Err(format!(
-                "answered status {} with {}; expected an error of kind {kind}",
-                response.status, response.body
-            )),
-            Err(e) => Err(format!(
-                "{e}; expected an error of kind {kind} from the connector"
-            )),
-        };
+        return judge_expected_error(kind, example.code.as_deref(), result, |response| {
+            format!("answered status {} with {}", response.status, response.body)
+        });
     }
     let response = match result {
         Ok(response) => response,
@@ -936,30 +949,9 @@ fn judge_event(
     result: Result<Vec<crate::Item>, CallError>,
 ) -> std::result::Result<String, String> {
     if let Some(kind) = &event.error {
-        let expected = spec::parse_kind(kind).map_err(|e| e.to_string())?;
-        return match result {
-            Err(CallError::Connector { error, .. }) => {
-                if error.kind != expected {
-                    Err(format!(
-                        "answered {error}; expected an error of kind {kind}"
-                    ))
-                } else if event.code.as_ref().is_some_and(|c| *c != error.code) {
-                    Err(format!(
-                        "answered {error}; expected the code {}",
-                        event.code.as_deref().unwrap_or("")
-                    ))
-                } else {
-                    Ok(format!("refused as expected: {error}"))
-                }
-            }
-            Ok(items) => Err(format!(
-                "gave {} item(s); expected an error of kind {kind}",
-                items.len()
-            )),
-            Err(e) => Err(format!(
-                "{e}; expected an error of kind {kind} from the connector"
-            )),
-        };
+        return judge_expected_error(kind, event.code.as_deref(), result, |items| {
+            format!("gave {} item(s)", items.len())
+        });
     }
     let items = result.map_err(|e| e.to_string())?;
     let ids: Vec<&str> = items.iter().map(|item| item.id.as_str()).collect();
