@@ -271,33 +271,10 @@ impl Connector {
             .sum::<usize>()
             + result.state.as_ref().map_or(0, String::len);
         self.check_output_size(size)?;
-        for item in &result.items {
-            self.refuse_secrets("an item", &item.id, &redactor)?;
-            self.refuse_secrets("an item", &item.body, &redactor)?;
-        }
         if let Some(state) = &result.state {
             self.refuse_secrets("the new state", state, &redactor)?;
         }
-        let mut items = Vec::with_capacity(result.items.len());
-        let mut seen = std::collections::HashSet::new();
-        for (i, item) in result.items.into_iter().enumerate() {
-            if item.id.is_empty() {
-                return Err(self.bad_output(format!("item {i} has an empty id"), &redactor));
-            }
-            if !seen.insert(item.id.clone()) {
-                return Err(self.bad_output(
-                    format!("item id {:?} appears twice in one poll", item.id),
-                    &redactor,
-                ));
-            }
-            let body = self.parse_output(
-                format_args!("item {:?}", item.id),
-                &item.body,
-                schemas.output.as_ref(),
-                &redactor,
-            )?;
-            items.push(Item { id: item.id, body });
-        }
+        let items = self.checked_items(trigger, result.items, "poll", &redactor)?;
         let state =
             match result.state {
                 Some(text) => Some(serde_json::from_str(&text).map_err(|e| {
@@ -310,6 +287,42 @@ impl Connector {
             state,
             poll_again_after: result.poll_again_after_ms.map(Duration::from_millis),
         })
+    }
+
+    /// Checks the items of one poll or one event (`within` says which):
+    /// non-empty ids, each id once, no secret, bodies that are JSON valid
+    /// against the trigger's output schema.
+    fn checked_items(
+        &self,
+        trigger: &str,
+        items: Vec<wit::TriggerItem>,
+        within: &str,
+        redactor: &Redactor,
+    ) -> Result<Vec<Item>, CallError> {
+        let schema = self.schemas[trigger].output.as_ref();
+        let mut seen = std::collections::HashSet::new();
+        let mut checked = Vec::with_capacity(items.len());
+        for (i, item) in items.into_iter().enumerate() {
+            if item.id.is_empty() {
+                return Err(self.bad_output(format!("item {i} has an empty id"), redactor));
+            }
+            self.refuse_secrets("an item", &item.id, redactor)?;
+            self.refuse_secrets("an item", &item.body, redactor)?;
+            if !seen.insert(item.id.clone()) {
+                return Err(self.bad_output(
+                    format!("item id {:?} appears twice in one {within}", item.id),
+                    redactor,
+                ));
+            }
+            let body = self.parse_output(
+                format_args!("item {:?}", item.id),
+                &item.body,
+                schema,
+                redactor,
+            )?;
+            checked.push(Item { id: item.id, body });
+        }
+        Ok(checked)
     }
 
     fn resolve(&self, connection: &Connection) -> Result<Connection, CallError> {

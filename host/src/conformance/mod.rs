@@ -401,15 +401,7 @@ impl Kit {
         let mut all_passed = true;
         for (i, example) in examples.iter().enumerate() {
             let start = Instant::now();
-            let check = format!(
-                "{name}: example {}{}",
-                i + 1,
-                example
-                    .name
-                    .as_ref()
-                    .map(|n| format!(" ({n})"))
-                    .unwrap_or_default()
-            );
+            let check = numbered(&name, "example", i, example.name.as_deref());
             let result = self.note(&check, connector.invoke(id, good, &example.input));
             let verdict = judge_example(example, result);
             all_passed &= verdict.is_ok();
@@ -640,15 +632,7 @@ impl Kit {
         }
         for (i, event) in events.iter().enumerate() {
             let start = Instant::now();
-            let check = format!(
-                "{name}: event {}{}",
-                i + 1,
-                event
-                    .name
-                    .as_ref()
-                    .map(|n| format!(" ({n})"))
-                    .unwrap_or_default()
-            );
+            let check = numbered(&name, "event", i, event.name.as_deref());
             let result = self.note(
                 id,
                 connector.handle_event(id, good, input, &event.raw_event(&path)),
@@ -669,15 +653,7 @@ impl Kit {
         }
         for (i, event) in bad_events.iter().enumerate() {
             let start = Instant::now();
-            let check = format!(
-                "{name}: bad event {}{}",
-                i + 1,
-                event
-                    .name
-                    .as_ref()
-                    .map(|n| format!(" ({n})"))
-                    .unwrap_or_default()
-            );
+            let check = numbered(&name, "bad event", i, event.name.as_deref());
             let result = self.note(
                 id,
                 connector.handle_event(id, good, input, &event.raw_event(&path)),
@@ -866,6 +842,14 @@ impl Kit {
             let hits = std::mem::take(&mut self.limit_hits);
             self.fail("limits", hits.join("\n"), Instant::now());
         }
+    }
+}
+
+/// `<name>: <what> <n>` with the spec's label, if any: `files: example 2 (utf8)`.
+fn numbered(name: &str, what: &str, index: usize, label: Option<&str>) -> String {
+    match label {
+        Some(label) => format!("{name}: {what} {} ({label})", index + 1),
+        None => format!("{name}: {what} {}", index + 1),
     }
 }
 

@@ -5,14 +5,11 @@
 //! uses the same machinery (a fresh store per call, limits, input and output
 //! checks, redaction).
 
-use std::collections::HashSet;
-
 use serde::Serialize;
 use serde_json::Value;
 
 use super::{Connector, Item, check_input};
 use crate::bindings::types as wit;
-use crate::capabilities::Redactor;
 use crate::connection::Connection;
 use crate::description::OperationKind;
 use crate::error::CallError;
@@ -117,36 +114,6 @@ impl Connector {
         })?;
         let items = result.map_err(|e| self.connector_error(e, &redactor))?;
         self.check_output_size(items.iter().map(|i| i.id.len() + i.body.len()).sum())?;
-        self.checked_items(trigger, items, &redactor)
-    }
-
-    /// Checks a list of items as `poll` does: non-empty ids, each id once,
-    /// bodies that are JSON valid against the output schema.
-    fn checked_items(
-        &self,
-        trigger: &str,
-        items: Vec<wit::TriggerItem>,
-        redactor: &Redactor,
-    ) -> Result<Vec<Item>, CallError> {
-        let schema = self.schemas[trigger].output.as_ref();
-        let mut seen = HashSet::new();
-        let mut checked = Vec::with_capacity(items.len());
-        for (i, item) in items.into_iter().enumerate() {
-            if item.id.is_empty() {
-                return Err(self.bad_output(format!("item {i} has an empty id"), redactor));
-            }
-            self.refuse_secrets("an item", &item.id, redactor)?;
-            self.refuse_secrets("an item", &item.body, redactor)?;
-            if !seen.insert(item.id.clone()) {
-                return Err(self.bad_output(
-                    format!("item id {:?} appears twice in one event", item.id),
-                    redactor,
-                ));
-            }
-            let body =
-                self.parse_output(format!("item {:?}", item.id), &item.body, schema, redactor)?;
-            checked.push(Item { id: item.id, body });
-        }
-        Ok(checked)
+        self.checked_items(trigger, items, "event", &redactor)
     }
 }
