@@ -16,11 +16,13 @@ use crate::bindings::{self, types as wit};
 use crate::capabilities::Redactor;
 use crate::capabilities::http::{HttpGrant, OutboundPolicy};
 use crate::connection::Connection;
-use crate::description::{Description, OperationKind, pointer_or_root};
+use crate::description::{Description, OperationKind};
 use crate::engine::{EpochTicker, ticks_for};
 use crate::error::{CallError, ConnectorError, ErrorKind, LoadError};
+use crate::json::Json;
 use crate::limits::{ConcurrencyGate, LimitKind, Limiter, Limits};
 use crate::runtime::{ConnectorOptions, Inspection, LoadReport};
+use crate::schema::{Schema, TextMismatch};
 use crate::state::{CallSetup, HostState, LogSink, MAX_CAPTURED_OUTPUT};
 use crate::trap::{self, Phase};
 
@@ -32,8 +34,8 @@ mod unchecked;
 
 /// The compiled schemas of one operation.
 struct Schemas {
-    input: Option<jsonschema::Validator>,
-    output: Option<jsonschema::Validator>,
+    input: Option<Schema>,
+    output: Option<Schema>,
 }
 
 /// A connector ready to be called. Cheap to share between threads; every
@@ -67,14 +69,17 @@ pub struct Connector {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Response {
     pub status: u16,
-    pub body: Value,
+    /// The body, as the connector wrote it: checked to be JSON that fits the
+    /// operation's output schema, parsed only if asked ([`Json::to_value`]).
+    pub body: Json,
 }
 
 /// One item a trigger found.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Item {
     pub id: String,
-    pub body: Value,
+    /// The item's body, checked like a [`Response`] body.
+    pub body: Json,
 }
 
 /// What one poll found.
@@ -210,17 +215,48 @@ impl Connector {
         input: &Value,
     ) -> Result<Response, CallError> {
         self.expect_kind(operation, &[OperationKind::Action])?;
-        let schemas = &self.schemas[operation];
-        check_input(schemas.input.as_ref(), input)?;
+        check_input(self.schemas[operation].input.as_ref(), input)?;
+        self.invoke_checked(operation, connection, &json_text(input))
+    }
+
+    /// [`Connector::invoke`] with input that is already JSON text (a request
+    /// body, the output of another step): the text goes to the connector as
+    /// it is, with no `Value` built for it beyond what the input schema reads.
+    pub fn invoke_json(
+        &self,
+        operation: &str,
+        connection: &Connection,
+        input: &Json,
+    ) -> Result<Response, CallError> {
+        self.expect_kind(operation, &[OperationKind::Action])?;
+        if let Some(schema) = &self.schemas[operation].input {
+            schema.check_text(input.as_str()).map_err(|m| match m {
+                TextMismatch::Schema(m) => invalid_input(m),
+                TextMismatch::NotJson(e) => CallError::InvalidInput {
+                    pointer: "/".into(),
+                    message: format!("not JSON: {e}"),
+                },
+            })?;
+        }
+        // The generated binding takes a `&String`: one copy, about 20 µs a MB.
+        self.invoke_checked(operation, connection, &input.as_str().to_owned())
+    }
+
+    /// The rest of an invoke, once the input passed its schema.
+    fn invoke_checked(
+        &self,
+        operation: &str,
+        connection: &Connection,
+        input_text: &String,
+    ) -> Result<Response, CallError> {
         let connection = self.resolve(connection)?;
         let redactor = connection.redactor(&self.description);
-        let input_text = json_text(input);
         let result = self.run(operation, Some(&connection), &redactor, |store, guest| {
             guest.connector_provider_provider().call_invoke(
                 &mut *store,
                 operation,
                 &connection.to_wit(),
-                &input_text,
+                input_text,
             )
         })?;
         let response = result.map_err(|e| self.connector_error(e, &redactor))?;
@@ -232,7 +268,8 @@ impl Connector {
         }
         self.check_output_size(response.body.len())?;
         self.refuse_secrets("the response body", &response.body, &redactor)?;
-        let body = self.parse_output("body", &response.body, schemas.output.as_ref(), &redactor)?;
+        let schema = self.schemas[operation].output.as_ref();
+        let body = self.parse_output("body", response.body, schema, &redactor)?;
         Ok(Response {
             status: response.status,
             body,
@@ -316,7 +353,7 @@ impl Connector {
             }
             let body = self.parse_output(
                 format_args!("item {:?}", item.id),
-                &item.body,
+                item.body,
                 schema,
                 redactor,
             )?;
@@ -411,27 +448,32 @@ impl Connector {
         Ok(())
     }
 
+    /// Checks that `text` is JSON that fits `schema`, building no more of a
+    /// `Value` than the schema reads (see [`crate::schema`]).
     fn parse_output(
         &self,
         what: impl std::fmt::Display,
-        text: &str,
-        schema: Option<&jsonschema::Validator>,
+        text: String,
+        schema: Option<&Schema>,
         redactor: &Redactor,
-    ) -> Result<Value, CallError> {
-        let value: Value = serde_json::from_str(text)
+    ) -> Result<Json, CallError> {
+        let json = Json::from_text(text)
             .map_err(|e| self.bad_output(format!("{what} is not JSON: {e}"), redactor))?;
-        if let Some(schema) = schema
-            && let Some(error) = schema.iter_errors(&value).next()
-        {
-            return Err(self.bad_output(
-                format!(
-                    "{what} does not match the output schema at {}: {error}",
-                    pointer_or_root(&error.instance_path().to_string())
+        if let Some(schema) = schema {
+            schema.check_text(json.as_str()).map_err(|m| match m {
+                TextMismatch::Schema(m) => self.bad_output(
+                    format!(
+                        "{what} does not match the output schema at {}: {}",
+                        m.pointer, m.message
+                    ),
+                    redactor,
                 ),
-                redactor,
-            ));
+                TextMismatch::NotJson(e) => {
+                    self.bad_output(format!("{what} is not JSON: {e}"), redactor)
+                }
+            })?;
         }
-        Ok(value)
+        Ok(json)
     }
 
     /// Runs `f` against a fresh instance in a fresh store with the
@@ -545,26 +587,18 @@ fn json_text(value: &Value) -> String {
     serde_json::to_string(value).expect("a serde_json::Value always serialises")
 }
 
-fn check_input(schema: Option<&jsonschema::Validator>, input: &Value) -> Result<(), CallError> {
-    let Some(schema) = schema else {
-        return Ok(());
-    };
-    let errors: Vec<_> = schema.iter_errors(input).collect();
-    let Some(first) = errors.first() else {
-        return Ok(());
-    };
-    let mut message = first.to_string();
-    if errors.len() > 1 {
-        message.push_str(&format!(
-            " (and {} more problem{})",
-            errors.len() - 1,
-            if errors.len() == 2 { "" } else { "s" }
-        ));
+pub(crate) fn check_input(schema: Option<&Schema>, input: &Value) -> Result<(), CallError> {
+    match schema {
+        Some(schema) => schema.check_value(input).map_err(invalid_input),
+        None => Ok(()),
     }
-    Err(CallError::InvalidInput {
-        pointer: pointer_or_root(&first.instance_path().to_string()),
-        message,
-    })
+}
+
+fn invalid_input(m: crate::schema::Mismatch) -> CallError {
+    CallError::InvalidInput {
+        message: m.summary(),
+        pointer: m.pointer,
+    }
 }
 
 fn compile_schemas(description: &Description) -> HashMap<String, Schemas> {
@@ -577,8 +611,8 @@ fn compile_schemas(description: &Description) -> HashMap<String, Schemas> {
             (
                 op.id.clone(),
                 Schemas {
-                    input: jsonschema::validator_for(&op.input_schema).ok(),
-                    output: jsonschema::validator_for(&op.output_schema).ok(),
+                    input: Schema::compile(&op.input_schema),
+                    output: Schema::compile(&op.output_schema),
                 },
             )
         })

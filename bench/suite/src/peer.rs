@@ -45,7 +45,9 @@ pub fn figure7(ctx: &Ctx, report: &mut Report) -> Result<()> {
     let conn = connector_host::Connection::new();
     let sizes = [("1 KB", 1024usize), ("1 MB", 1 << 20)];
     for (label, size) in sizes {
-        let (value, text) = input_of(size);
+        let (_, text) = input_of(size);
+        // Text in, text out: what Extism is given and gives back.
+        let input = connector_host::Json::from_text(text.clone())?;
         let input_file = ctx.out.join(format!("peer-input-{size}.json"));
         std::fs::write(&input_file, &text)?;
         let calls = if size > 4096 { 40 } else { 400 };
@@ -81,7 +83,7 @@ pub fn figure7(ctx: &Ctx, report: &mut Report) -> Result<()> {
                     (
                         "host",
                         Box::new(|| {
-                            connector.invoke("echo", &conn, &value).unwrap();
+                            connector.invoke_json("echo", &conn, &input).unwrap();
                         }),
                     ),
                     (

@@ -330,7 +330,9 @@ pub fn make_runtime(
 
 /// Prints a JSON value to stdout, pretty.
 pub fn print_json(value: &impl serde::Serialize) {
-    match serde_json::to_string_pretty(value) {
+    // Through a `Value`, so that bodies (kept as the connector's text) are
+    // indented like the rest.
+    match serde_json::to_value(value).and_then(|v| serde_json::to_string_pretty(&v)) {
         Ok(text) => println!("{text}"),
         Err(e) => eprintln!("error: cannot print JSON: {e}"),
     }

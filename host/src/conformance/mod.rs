@@ -915,7 +915,11 @@ fn judge_example(
         response.status
     );
     if let Some(expected) = &example.output {
-        if let Some(at) = first_difference(expected, &response.body, "") {
+        let body = response
+            .body
+            .to_value()
+            .map_err(|e| format!("the body could not be read back: {e}"))?;
+        if let Some(at) = first_difference(expected, &body, "") {
             return Err(format!(
                 "the body differs from the expected output at {at}: got {}",
                 response.body

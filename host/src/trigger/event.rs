@@ -5,12 +5,12 @@
 use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::clock::rfc3339;
 use crate::connector::Item;
 use crate::description::ItemMode;
+use crate::json::Json;
 
 /// How an event came about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,8 +45,9 @@ pub struct Event {
     /// The items' ids, in order (single mode).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub item_ids: Vec<String>,
-    /// The item's body (split), or `{"items": [{"id", "body"}, ...]}` (single).
-    pub body: Value,
+    /// The item's body (split), or `{"items": [{"id", "body"}, ...]}` (single),
+    /// as the connector wrote it.
+    pub body: Json,
     /// When the poll that found it started (RFC 3339, UTC).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub polled_at: Option<String>,
@@ -114,12 +115,13 @@ pub fn events_from_items(origin: &Origin<'_>, mode: ItemMode, items: Vec<Item>) 
             .collect(),
         ItemMode::Single => {
             let ids: Vec<String> = items.iter().map(|i| i.id.clone()).collect();
-            let body = json!({
-                "items": items
-                    .into_iter()
-                    .map(|i| json!({"id": i.id, "body": i.body}))
-                    .collect::<Vec<_>>()
-            });
+            #[derive(Serialize)]
+            struct Batch<'a> {
+                items: &'a [Item],
+            }
+            // Items serialise as `{"id", "body"}`, the bodies written as they are.
+            let body = Json::serialize(&Batch { items: &items })
+                .expect("ids are strings and bodies are JSON: a batch always serialises");
             vec![event(
                 format!("{}/batch-{}", origin.trigger, batch_hash(&ids)),
                 None,
@@ -144,13 +146,15 @@ fn batch_hash(ids: &[String]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     fn items(ids: &[&str]) -> Vec<Item> {
         ids.iter()
             .map(|id| Item {
                 id: id.to_string(),
-                body: json!({ "id": id }),
+                body: Json::from_value(&json!({ "id": id })),
             })
             .collect()
     }
@@ -206,7 +210,7 @@ mod tests {
         assert!(a[0].id.starts_with("t/batch-"));
         assert_eq!(a[0].item_ids, ["a", "bc"]);
         assert_eq!(a[0].item_count(), 2);
-        assert_eq!(a[0].body["items"][1]["id"], "bc");
+        assert_eq!(a[0].body.to_value().unwrap()["items"][1]["id"], "bc");
         assert!(a[0].received_at.is_some() && a[0].polled_at.is_none());
     }
 

@@ -344,7 +344,7 @@ mod tests {
                 .iter()
                 .map(|id| Item {
                     id: id.to_string(),
-                    body: json!({ "id": id }),
+                    body: json!({ "id": id }).into(),
                 })
                 .collect(),
             state: Some(state),

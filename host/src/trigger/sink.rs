@@ -304,7 +304,7 @@ mod tests {
             source: EventSource::Poll,
             item_id: Some(id.into()),
             item_ids: Vec::new(),
-            body: json!({"id": id}),
+            body: json!({"id": id}).into(),
             polled_at: None,
             received_at: None,
         }

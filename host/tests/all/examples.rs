@@ -3,7 +3,7 @@
 //! the typed errors a runtime acts on.
 
 use connector_host::description::OperationKind;
-use connector_host::{CallError, Connection, ConnectorOptions, ErrorKind, Runtime};
+use connector_host::{CallError, Connection, ConnectorOptions, ErrorKind, Json, Runtime};
 use serde_json::{Value, json};
 
 use crate::support::*;
@@ -92,10 +92,10 @@ fn data_operations_compute() {
         json!({"document": {"a": 1}, "pointer": "/zzz"}),
     )
     .unwrap();
-    assert_eq!(out.body["found"], false);
+    assert_eq!(out.body.to_value().unwrap()["found"], false);
 
     let out = call("render-template", json!({"template": "Hi {{name}} from {{place.city}}", "values": {"name": "Ada", "place": {"city": "Turin"}}})).unwrap();
-    assert_eq!(out.body["text"], "Hi Ada from Turin");
+    assert_eq!(out.body.to_value().unwrap()["text"], "Hi Ada from Turin");
     let err = call(
         "render-template",
         json!({"template": "Hi {{who}}", "values": {}}),
@@ -112,19 +112,19 @@ fn data_operations_compute() {
         json!({"csv": "name,qty\nbolt,4\n\"nut, hex\",10\n"}),
     )
     .unwrap();
-    assert_eq!(out.body["count"], 2);
-    assert_eq!(out.body["rows"][1]["name"], "nut, hex");
+    assert_eq!(out.body.to_value().unwrap()["count"], 2);
+    assert_eq!(out.body.to_value().unwrap()["rows"][1]["name"], "nut, hex");
     let err = call("csv-to-json", json!({"csv": "a,b\n1,2,3\n"})).unwrap_err();
     assert_eq!(kind_of(&err), Some(ErrorKind::InvalidInput), "{err}");
 
     let out = call("hash", json!({"text": "hello", "algorithm": "sha256"})).unwrap();
     assert_eq!(
-        out.body["digest"],
+        out.body.to_value().unwrap()["digest"],
         "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
     );
 
     let out = call("base64", json!({"text": "aGVsbG8=", "direction": "decode"})).unwrap();
-    assert_eq!(out.body["text"], "hello");
+    assert_eq!(out.body.to_value().unwrap()["text"], "hello");
     let err = call("base64", json!({"text": "%%%", "direction": "decode"})).unwrap_err();
     assert_eq!(kind_of(&err), Some(ErrorKind::InvalidInput), "{err}");
 }
@@ -159,6 +159,43 @@ fn input_that_breaks_the_schema_names_the_pointer() {
     assert!(
         matches!(&err, CallError::InvalidInput { pointer, .. } if pointer == "/"),
         "{err}"
+    );
+}
+
+/// Input given as JSON text (`invoke_json`) is checked like a `Value`
+/// (the same pointers and messages) and gives the same body.
+#[test]
+fn text_input_is_checked_like_a_value_and_gives_the_same_body() {
+    let rt = runtime();
+    let data = rt
+        .load(&guest("example_data"), ConnectorOptions::default())
+        .unwrap();
+    let c = Connection::new();
+    for bad in [
+        json!({"text": "x", "algorithm": "md5"}),
+        json!({"algorithm": "sha256"}),
+        json!([1, 2]),
+    ] {
+        let as_value = data.invoke("hash", &c, &bad).unwrap_err();
+        let text = Json::from_text(format!(
+            "  {}\n",
+            serde_json::to_string_pretty(&bad).unwrap()
+        ))
+        .unwrap();
+        let as_text = data.invoke_json("hash", &c, &text).unwrap_err();
+        assert_eq!(as_text.to_string(), as_value.to_string());
+    }
+    let good = json!({"text": "hello", "algorithm": "sha256"});
+    let by_value = data.invoke("hash", &c, &good).unwrap();
+    let by_text = data
+        .invoke_json("hash", &c, &Json::from_value(&good))
+        .unwrap();
+    assert_eq!(by_text, by_value);
+    assert_eq!(
+        by_text.body.to_value().unwrap()["digest"]
+            .as_str()
+            .map(str::len),
+        Some(64)
     );
 }
 
@@ -227,7 +264,7 @@ fn files_connector_round_trip() {
     let out = files
         .invoke("read-file", &c, &json!({"path": "notes/a.txt"}))
         .unwrap();
-    assert_eq!(out.body["content"], "beta");
+    assert_eq!(out.body.to_value().unwrap()["content"], "beta");
     let out = files
         .invoke(
             "read-file",
@@ -235,12 +272,13 @@ fn files_connector_round_trip() {
             &json!({"path": "notes/a.txt", "encoding": "base64"}),
         )
         .unwrap();
-    assert_eq!(out.body["content"], "YmV0YQ==");
+    assert_eq!(out.body.to_value().unwrap()["content"], "YmV0YQ==");
 
     let out = files
         .invoke("list-files", &c, &json!({"recursive": true}))
         .unwrap();
-    let paths: Vec<&str> = out.body["files"]
+    let body = out.body.to_value().unwrap();
+    let paths: Vec<&str> = body["files"]
         .as_array()
         .unwrap()
         .iter()
@@ -251,7 +289,7 @@ fn files_connector_round_trip() {
     let out = files
         .invoke("delete-file", &c, &json!({"path": "notes/a.txt"}))
         .unwrap();
-    assert_eq!(out.body["deleted"], true);
+    assert_eq!(out.body.to_value().unwrap()["deleted"], true);
     assert!(!dir.join("notes/a.txt").exists());
     let err = files
         .invoke("read-file", &c, &json!({"path": "notes/a.txt"}))
@@ -304,7 +342,12 @@ fn files_trigger_keeps_its_state_in_the_poll_state() {
         .poll("file-added-or-changed", &c, &json!({}), None)
         .unwrap();
     assert_eq!(first.items.len(), 2, "{first:?}");
-    assert!(first.items.iter().all(|i| i.body["change"] == "added"));
+    assert!(
+        first
+            .items
+            .iter()
+            .all(|i| i.body.to_value().unwrap()["change"] == "added")
+    );
     let state = first.state.clone().expect("a first poll returns a state");
 
     let quiet = files
@@ -327,8 +370,14 @@ fn files_trigger_keeps_its_state_in_the_poll_state() {
         .iter()
         .map(|i| {
             (
-                i.body["path"].as_str().unwrap().to_string(),
-                i.body["change"].as_str().unwrap().to_string(),
+                i.body.to_value().unwrap()["path"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                i.body.to_value().unwrap()["change"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
             )
         })
         .collect();
