@@ -609,4 +609,25 @@ secrets = { a = { env = "CONNECTOR_HOST_TEST_SURELY_UNSET" }, b = { file = "secr
         assert_eq!(location("ab\ncd", 0), Location { line: 1, column: 1 });
         assert_eq!(location("ab\ncd", 4), Location { line: 2, column: 2 });
     }
+
+    #[test]
+    fn live_instances_are_opt_in_and_bounded() {
+        let with = |n: &str| {
+            parse(&format!(
+                "[[connector]]\nname = \"c\"\ncomponent = \"c.wasm\"\nlive_instances = {n}\n"
+            ))
+        };
+        let c = with("3").unwrap();
+        let reuse = c.connectors[0].options.reuse.expect("reuse asked for");
+        assert_eq!(reuse.max_idle, 3);
+        assert_eq!(with("0").unwrap().connectors[0].options.reuse, None);
+        for bad in ["65", "-1", "\"many\""] {
+            let err = with(bad).unwrap_err().to_string();
+            assert!(
+                err.contains("live_instances") || err.contains("invalid"),
+                "{bad}: {err}"
+            );
+        }
+        assert_eq!(parse(FULL).unwrap().connectors[0].options.reuse, None);
+    }
 }

@@ -23,9 +23,13 @@ use crate::json::Json;
 use crate::limits::{ConcurrencyGate, LimitKind, Limiter, Limits};
 use crate::runtime::{ConnectorOptions, Inspection, LoadReport};
 use crate::schema::{Schema, TextMismatch};
-use crate::state::{CallSetup, HostState, LogSink, MAX_CAPTURED_OUTPUT};
+use crate::state::{CallSetup, HostState, LogSink, MAX_CAPTURED_OUTPUT, Rearm};
 use crate::trap::{self, Phase};
 
+// Live instances kept between calls (opt-in).
+mod live;
+pub use live::Reuse;
+use live::{ConnectionKey, Live, LivePool};
 // Push-trigger calls (`push-binding`, `handle-event`) live in their own file.
 mod push;
 pub use push::{Binding, RawEvent};
@@ -60,6 +64,8 @@ pub struct Connector {
     /// runtime that loaded it is dropped: without it deadlines never fire.
     _ticker: Arc<EpochTicker>,
     gate: ConcurrencyGate,
+    /// Idle live instances, when `options.reuse` asks for them.
+    live: LivePool,
     /// Whether the engine meters fuel; without it (the epoch-only mode)
     /// `Limits::fuel` is not enforced.
     fuel: bool,
@@ -129,6 +135,7 @@ impl Connector {
             },
             schemas: HashMap::new(),
             gate: ConcurrencyGate::new(options.limits.max_concurrency),
+            live: LivePool::default(),
             options,
             load_report,
             _ticker: ticker,
@@ -479,6 +486,8 @@ impl Connector {
     /// Runs `f` against a fresh instance in a fresh store with the
     /// connector's limits and grants, and turns traps into typed errors.
     /// `connection` fills templated outbound grants (`https://{host}`).
+    /// With [`Reuse`] on, a live instance of the same connection is used
+    /// instead when one waits, and the instance is kept after a clean call.
     fn run<R>(
         &self,
         operation: &str,
@@ -489,10 +498,6 @@ impl Connector {
         let limits = &self.options.limits;
         let started = Instant::now();
         let deadline = started + limits.timeout;
-        let host_error = |message: String| CallError::Host {
-            connector: self.name.to_string(),
-            message,
-        };
         let Some(_slot) = self.gate.try_enter() else {
             return Err(CallError::Limit {
                 connector: self.name.to_string(),
@@ -500,53 +505,48 @@ impl Connector {
                 detail: format!("{} calls are already running", limits.max_concurrency),
             });
         };
-        let stdout = MemoryOutputPipe::new(MAX_CAPTURED_OUTPUT);
-        let stderr = MemoryOutputPipe::new(MAX_CAPTURED_OUTPUT);
-        let mut wasi = WasiCtxBuilder::new();
-        wasi.stdout(stdout.clone()).stderr(stderr.clone());
-        for grant in &self.options.grants.dirs {
-            grant
-                .apply(&mut wasi)
-                .map_err(|e| host_error(format!("{e:#}")))?;
-        }
-        crate::capabilities::sockets::apply(
-            &self.options.grants.tcp,
-            self.options.grants.dns,
-            &mut wasi,
-        );
-        let outbound = OutboundPolicy::new(
+        let outbound = Arc::new(OutboundPolicy::new(
             self.http_grants(connection, redactor),
             limits.max_http_response_bytes as u64,
             deadline,
-        );
-        let state = HostState::new(CallSetup {
-            wasi: wasi.build(),
-            limiter: Limiter::new(limits),
-            deadline,
-            outbound: Arc::new(outbound),
-            connector: self.name.clone(),
-            operation: operation.to_string(),
-            redactor: Arc::new(redactor.clone()),
-            log_sink: self.log_sink.clone(),
-            stdout,
-            stderr,
-        });
-        let mut store = Store::new(self.pre.engine(), state);
-        store.limiter(|state| &mut state.limiter);
+        ));
+        let reuse = self.options.reuse;
+        let (mut store, live) = match reuse.and_then(|_| self.live.take(connection)) {
+            Some(mut live) => {
+                live.store.data_mut().rearm(Rearm {
+                    limiter: Limiter::new(limits),
+                    deadline,
+                    outbound,
+                    operation: operation.to_string(),
+                    redactor: Arc::new(redactor.clone()),
+                });
+                (live.store, Some((live.guest, live.calls)))
+            }
+            None => (
+                self.fresh_store(operation, outbound, deadline, redactor)?,
+                None,
+            ),
+        };
         if self.fuel {
             store
                 .set_fuel(limits.fuel.unwrap_or(u64::MAX))
-                .map_err(|e| host_error(format!("setting fuel: {e}")))?;
+                .map_err(|e| self.host_error(format!("setting fuel: {e}")))?;
         }
         // Time spent waiting for a slot counts against the deadline.
         store.set_epoch_deadline(ticks_for(
             deadline.saturating_duration_since(Instant::now()),
         ));
-        store.epoch_deadline_trap();
 
-        let result = match self.pre.instantiate(&mut store) {
-            Ok(guest) => f(&mut store, &guest).map_err(|e| (Phase::Call, e)),
-            Err(e) => Err((Phase::Instantiate, e)),
+        let result = match live {
+            Some((guest, calls)) => f(&mut store, &guest)
+                .map(|r| (r, guest, calls))
+                .map_err(|e| (Phase::Call, e)),
+            None => match self.pre.instantiate(&mut store) {
+                Ok(guest) => f(&mut store, &guest)
+                    .map(|r| (r, guest, 0))
+                    .map_err(|e| (Phase::Call, e)),
+                Err(e) => Err((Phase::Instantiate, e)),
+            },
         };
         let dropped = store.data().dropped_log_records();
         if dropped > 0 {
@@ -556,7 +556,82 @@ impl Connector {
         if !stdout.trim().is_empty() {
             tracing::debug!(target: "guest", connector = %self.name, operation, "stdout: {}", stdout.trim_end());
         }
-        result.map_err(|(phase, error)| trap::classify(&error, phase, &store, &self.name, limits))
+        match result {
+            Ok((value, guest, calls)) => {
+                if let Some(reuse) = reuse {
+                    let state = store.data();
+                    let healthy = !state.limiter.memory_refused
+                        && !state.limiter.table_refused
+                        && state.captured_bytes() < MAX_CAPTURED_OUTPUT / 2
+                        && calls + 1 < reuse.max_calls;
+                    if healthy {
+                        self.live.put(
+                            Live {
+                                key: ConnectionKey::of(connection),
+                                store,
+                                guest,
+                                calls: calls + 1,
+                            },
+                            reuse.max_idle,
+                        );
+                    }
+                }
+                Ok(value)
+            }
+            Err((phase, error)) => Err(trap::classify(&error, phase, &store, &self.name, limits)),
+        }
+    }
+
+    /// A new store for one call, with the connector's grants and limits.
+    fn fresh_store(
+        &self,
+        operation: &str,
+        outbound: Arc<OutboundPolicy>,
+        deadline: Instant,
+        redactor: &Redactor,
+    ) -> Result<Store<HostState>, CallError> {
+        let stdout = MemoryOutputPipe::new(MAX_CAPTURED_OUTPUT);
+        let stderr = MemoryOutputPipe::new(MAX_CAPTURED_OUTPUT);
+        let mut wasi = WasiCtxBuilder::new();
+        wasi.stdout(stdout.clone()).stderr(stderr.clone());
+        for grant in &self.options.grants.dirs {
+            grant
+                .apply(&mut wasi)
+                .map_err(|e| self.host_error(format!("{e:#}")))?;
+        }
+        crate::capabilities::sockets::apply(
+            &self.options.grants.tcp,
+            self.options.grants.dns,
+            &mut wasi,
+        );
+        let state = HostState::new(CallSetup {
+            wasi: wasi.build(),
+            limiter: Limiter::new(&self.options.limits),
+            deadline,
+            outbound,
+            connector: self.name.clone(),
+            operation: operation.to_string(),
+            redactor: Arc::new(redactor.clone()),
+            log_sink: self.log_sink.clone(),
+            stdout,
+            stderr,
+        });
+        let mut store = Store::new(self.pre.engine(), state);
+        store.limiter(|state| &mut state.limiter);
+        store.epoch_deadline_trap();
+        Ok(store)
+    }
+
+    fn host_error(&self, message: String) -> CallError {
+        CallError::Host {
+            connector: self.name.to_string(),
+            message,
+        }
+    }
+
+    /// Idle live instances waiting for a call (always 0 without [`Reuse`]).
+    pub fn idle_instances(&self) -> usize {
+        self.live.idle()
     }
 
     /// The outbound grants for one call, templates filled from `connection`.

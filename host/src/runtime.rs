@@ -47,6 +47,9 @@ impl Default for RuntimeOptions {
 pub struct ConnectorOptions {
     pub limits: Limits,
     pub grants: Grants,
+    /// Keep live instances between calls (`None`, the default: a fresh
+    /// instance per call). See [`crate::connector::Reuse`] for the trade-off.
+    pub reuse: Option<crate::connector::Reuse>,
 }
 
 /// How a load went: where the compiled code came from and how long it took.

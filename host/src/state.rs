@@ -1,7 +1,9 @@
 //! The per-call store data: WASI context, limits, and the guest's log.
 //!
 //! A fresh [`HostState`] (and so a fresh store) is made for every call, so
-//! nothing one call leaves behind is seen by the next.
+//! nothing one call leaves behind is seen by the next, unless the connector
+//! opted into live instances ([`crate::connector::Reuse`]): then the store
+//! is kept and [`HostState::rearm`] resets what belongs to one call.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -85,6 +87,19 @@ pub struct HostState {
     pub(crate) log_count: usize,
     pub(crate) stderr: MemoryOutputPipe,
     pub(crate) stdout: MemoryOutputPipe,
+    /// Where this call's output starts in the pipes (non-zero in a live
+    /// instance, whose pipes hold earlier calls' output too).
+    stdout_mark: usize,
+    stderr_mark: usize,
+}
+
+/// What belongs to one call in a live instance's store.
+pub(crate) struct Rearm {
+    pub limiter: Limiter,
+    pub deadline: Instant,
+    pub outbound: Arc<OutboundPolicy>,
+    pub operation: String,
+    pub redactor: Arc<Redactor>,
 }
 
 /// What a call's store is made from.
@@ -118,19 +133,41 @@ impl HostState {
             log_count: 0,
             stderr: setup.stderr,
             stdout: setup.stdout,
+            stdout_mark: 0,
+            stderr_mark: 0,
         }
     }
 
-    /// What the guest wrote to stderr, redacted, lossily decoded.
-    pub fn stderr_text(&self) -> String {
-        self.redactor
-            .redact(&String::from_utf8_lossy(&self.stderr.contents()))
+    /// Readies a live instance's state for its next call.
+    pub(crate) fn rearm(&mut self, call: Rearm) {
+        self.http_hooks = OutboundHooks::new(call.outbound.clone());
+        self.limiter = call.limiter;
+        self.deadline = call.deadline;
+        self.outbound = call.outbound;
+        self.operation = call.operation;
+        self.redactor = call.redactor;
+        self.log_count = 0;
+        self.stdout_mark = self.stdout.contents().len();
+        self.stderr_mark = self.stderr.contents().len();
     }
 
-    /// What the guest wrote to stdout, redacted, lossily decoded.
+    /// Bytes the guest has written to stdout and stderr over the store's life.
+    pub(crate) fn captured_bytes(&self) -> usize {
+        self.stdout.contents().len() + self.stderr.contents().len()
+    }
+
+    /// What the guest wrote to stderr during this call, redacted, lossily decoded.
+    pub fn stderr_text(&self) -> String {
+        let all = self.stderr.contents();
+        let call = all.get(self.stderr_mark..).unwrap_or_default();
+        self.redactor.redact(&String::from_utf8_lossy(call))
+    }
+
+    /// What the guest wrote to stdout during this call, redacted, lossily decoded.
     pub fn stdout_text(&self) -> String {
-        self.redactor
-            .redact(&String::from_utf8_lossy(&self.stdout.contents()))
+        let all = self.stdout.contents();
+        let call = all.get(self.stdout_mark..).unwrap_or_default();
+        self.redactor.redact(&String::from_utf8_lossy(call))
     }
 
     /// Log records past [`MAX_LOG_RECORDS`] that were dropped.

@@ -12,10 +12,10 @@
 //! - `CONNECTOR_BENCH_EXTRA_GUESTS=a.wasm:b.wasm`: more components for figure 1;
 //! - `CONNECTOR_BENCH_PEER=path`: the Extism peer binary for figure 7
 //!   (default `target/release/extism-peer`);
-//! - `CONNECTOR_BENCH_LOOP=BYTES:SECONDS[:mmap][:value]`: no figures; host
-//!   `echo` invokes of BYTES of JSON in a loop for SECONDS (`mmap`: pooling
-//!   off; `value`: through `invoke` with a `Value`, not `invoke_json`), to
-//!   profile with `perf record`.
+//! - `CONNECTOR_BENCH_LOOP=BYTES:SECONDS[:mmap][:value][:live]`: no figures;
+//!   host `echo` invokes of BYTES of JSON in a loop for SECONDS (`mmap`:
+//!   pooling off; `value`: through `invoke` with a `Value`, not
+//!   `invoke_json`; `live`: with live instances), to profile with `perf record`.
 
 mod compile;
 mod invoke;

@@ -164,6 +164,8 @@ impl ComponentArgs {
                 tcp: self.tcp.clone(),
                 dns: self.dns,
             },
+            // One command, one call: nothing to reuse.
+            reuse: None,
         })
     }
 }

@@ -16,6 +16,7 @@ use super::{
     Location, SecretSource, SinkConfig, TriggerConfig, WebhookSettings, location, parse_interval,
 };
 use crate::capabilities::{DirGrant, GrantTemplate, Grants, TcpGrant};
+use crate::connector::Reuse;
 use crate::limits::{self, Limits};
 use crate::runtime::ConnectorOptions;
 use crate::trigger::backoff::BackoffPolicy;
@@ -77,6 +78,7 @@ struct RawConnector {
     allow_tcp: Vec<Spanned<String>>,
     #[serde(default)]
     allow_dns: bool,
+    live_instances: Option<Spanned<u64>>,
     limits: Option<Spanned<RawLimits>>,
 }
 
@@ -513,6 +515,24 @@ impl Checker<'_> {
                 "is empty (give the .wasm file)",
             );
         }
+        let reuse = match &raw.live_instances {
+            None => None,
+            Some(n) => match usize::try_from(*n.get_ref()) {
+                Ok(0) => None,
+                Ok(max_idle) if max_idle <= 64 => Some(Reuse {
+                    max_idle,
+                    ..Reuse::default()
+                }),
+                _ => {
+                    self.problem(
+                        n,
+                        format!("{table}: live_instances"),
+                        "must be a whole number from 0 (a fresh instance per call) to 64",
+                    );
+                    None
+                }
+            },
+        };
         ConnectorConfig {
             name,
             component: self.path(raw.component.get_ref()),
@@ -524,6 +544,7 @@ impl Checker<'_> {
                     tcp,
                     dns: raw.allow_dns,
                 },
+                reuse,
             },
             location,
         }

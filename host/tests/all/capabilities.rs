@@ -23,7 +23,14 @@ fn hostile_with(http: &[String], dirs: &[String], limits: Limits) -> connector_h
 
 fn hostile_granted(grants: Grants, limits: Limits) -> connector_host::Connector {
     runtime()
-        .load(&guest("test_hostile"), ConnectorOptions { limits, grants })
+        .load(
+            &guest("test_hostile"),
+            ConnectorOptions {
+                limits,
+                grants,
+                reuse: None,
+            },
+        )
         .expect("hostile guest loads")
 }
 

@@ -15,6 +15,7 @@ mod hostile;
 mod loader;
 mod malformed;
 mod polyglot;
+mod reuse;
 mod secrets;
 mod tasks;
 mod triggers;

@@ -71,7 +71,17 @@ const ACTIONS: &[(&str, &str)] = &[
         "Writes 100000 log records of 1 KiB, then returns.",
     ),
     ("echo", "Returns its input as the body."),
+    (
+        "instance-calls",
+        "Returns {\"calls\": n, \"first\": [...]}: the calls this instance has served, this \
+         one included, and the connection values of its first call (shows live-instance reuse).",
+    ),
 ];
+
+/// Calls this instance has served (`instance-calls`).
+static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+/// The connection of this instance's first call (`instance-calls`).
+static FIRST: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
 
 /// The connector: a unit struct that the generated bindings call into.
 struct Component;
@@ -219,6 +229,11 @@ impl exports::connector::provider::provider::Guest for Component {
                 OK_BODY.to_string()
             }
             "echo" => input,
+            "instance-calls" => {
+                let calls = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                let first = FIRST.get_or_init(|| connection.clone());
+                json!({"calls": calls, "first": first}).to_string()
+            }
             other => return Err(unknown_operation(other)),
         };
         Ok(Response { status: 200, body })
