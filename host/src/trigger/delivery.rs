@@ -2,9 +2,16 @@
 //! events alike: skip it if its id was delivered before, deliver it, record
 //! its id. An event is recorded only after the sink accepted it, so a crash
 //! in between delivers it again (at least once) and never loses it.
+//!
+//! The events of one poll or one push travel together: one look-up of the
+//! ids delivered before, one hand-over to the sink (a JSON Lines file
+//! writes them with one `fsync`), one store transaction that records them
+//! and, for a poll, commits its state.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
 
 use super::clock::Clock;
 use super::event::Event;
@@ -63,30 +70,87 @@ impl Delivery {
         &self.sink
     }
 
-    /// Delivers `events` of `trigger` in order, skipping those delivered
-    /// before. Stops at the first failure: the events before it stay
-    /// delivered (and recorded), the rest are left for a retry.
+    /// Delivers `events` of a push trigger in order, skipping those
+    /// delivered before, and records them. Stops at the first failure: the
+    /// events before it stay delivered (and recorded), the rest are left
+    /// for a retry.
     pub async fn deliver(
         &self,
         trigger: &str,
         events: &[Event],
     ) -> Result<Delivered, DeliveryError> {
+        self.deliver_then(trigger, events, None).await
+    }
+
+    /// Delivers the `events` of one poll like [`deliver`](Self::deliver),
+    /// then records them and commits the poll's `state` in one durable
+    /// step ([`StateStore::commit_poll`]). The state moves on only if every
+    /// event was accepted; after a failure the accepted ones are recorded
+    /// and the state is left as it was.
+    pub async fn deliver_and_commit(
+        &self,
+        trigger: &str,
+        events: &[Event],
+        state: Option<Value>,
+    ) -> Result<Delivered, DeliveryError> {
+        self.deliver_then(trigger, events, Some(state)).await
+    }
+
+    async fn deliver_then(
+        &self,
+        trigger: &str,
+        events: &[Event],
+        commit: Option<Option<Value>>,
+    ) -> Result<Delivered, DeliveryError> {
         let lock = self.lock_for(trigger);
         let _guard = lock.lock().await;
         let mut done = Delivered::default();
-        for event in events {
-            let (store, t, id) = (self.store.clone(), trigger.to_string(), event.id.clone());
-            if blocking(move || store.is_delivered(&t, &id)).await? {
-                done.duplicates += 1;
-                continue;
+        let fresh: Vec<&Event> = if events.is_empty() {
+            Vec::new()
+        } else {
+            let (store, t) = (self.store.clone(), trigger.to_string());
+            let ids: Vec<String> = events.iter().map(|e| e.id.clone()).collect();
+            let seen = blocking(move || {
+                let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+                store.delivered_among(&t, &ids)
+            })
+            .await?;
+            done.duplicates = seen.iter().filter(|&&s| s).count();
+            events
+                .iter()
+                .zip(seen)
+                .filter(|(_, seen)| !seen)
+                .map(|(e, _)| e)
+                .collect()
+        };
+        let (accepted, failed) = if fresh.is_empty() {
+            (0, None)
+        } else {
+            match self.sink.deliver_all(&fresh).await {
+                Ok(()) => (fresh.len(), None),
+                Err(e) => (e.accepted.min(fresh.len()), Some(e.error)),
             }
-            self.sink.deliver(event).await?;
-            let (store, t, id) = (self.store.clone(), trigger.to_string(), event.id.clone());
-            let items = event.item_count();
-            let at = self.clock.now();
-            blocking(move || store.record_delivered(&t, &id, items as u64, at)).await?;
-            done.events += 1;
-            done.items += items;
+        };
+        let recorded: Vec<(String, u64)> = fresh[..accepted]
+            .iter()
+            .map(|e| (e.id.clone(), e.item_count() as u64))
+            .collect();
+        done.events = accepted;
+        done.items = recorded.iter().map(|(_, n)| *n as usize).sum();
+        let (store, t, at) = (self.store.clone(), trigger.to_string(), self.clock.now());
+        match (commit, failed) {
+            // Every event is in the sink: now, and only now, move the state on.
+            (Some(state), None) => {
+                blocking(move || store.commit_poll(&t, &recorded, state.as_ref(), at)).await?;
+            }
+            (_, failed) => {
+                if !recorded.is_empty() {
+                    blocking(move || store.record_delivered_all(&t, &recorded, at)).await?;
+                }
+                if let Some(e) = failed {
+                    return Err(e.into());
+                }
+            }
         }
         Ok(done)
     }

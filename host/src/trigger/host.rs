@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 
 use super::clock::{Clock, SystemClock, human_duration};
@@ -72,6 +72,13 @@ pub struct RunOptions {
     pub once: bool,
     /// Where time comes from.
     pub clock: Arc<dyn Clock>,
+    /// How many connector calls of polling triggers run at once; the other
+    /// due polls wait their turn. Calls are mostly CPU work, but a
+    /// connector that waits on an outbound request holds its thread, hence
+    /// a few per core. Keep it at most the pool's instances and each
+    /// connector's `max_concurrency`, or the extra calls fail with the
+    /// concurrency limit and back off.
+    pub max_concurrent_polls: usize,
 }
 
 impl Default for RunOptions {
@@ -79,8 +86,14 @@ impl Default for RunOptions {
         Self {
             once: false,
             clock: Arc::new(SystemClock),
+            max_concurrent_polls: default_concurrent_polls(),
         }
     }
+}
+
+/// Four connector calls per core.
+pub fn default_concurrent_polls() -> usize {
+    4 * std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 /// One polling trigger, ready to run.
@@ -360,6 +373,7 @@ impl Prepared {
             store: self.store.clone(),
             _lock: self.lock,
         };
+        let gate = Arc::new(Semaphore::new(options.max_concurrent_polls.max(1)));
         for p in self.polling {
             let name = p.settings.trigger.clone();
             let mut poller = Poller::new(
@@ -368,7 +382,8 @@ impl Prepared {
                 store.clone(),
                 delivery.clone(),
                 clock.clone(),
-            );
+            )
+            .with_gate(gate.clone());
             if options.once {
                 running
                     .once

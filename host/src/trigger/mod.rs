@@ -30,5 +30,5 @@ pub use delivery::Delivery;
 pub use event::{Event, EventSource};
 pub use host::{Prepared, RunOptions, Running};
 pub use poller::{PollReport, PollSource, Poller, PollerSettings};
-pub use sink::{EventSink, JsonLinesSink, StdoutSink, WebhookSink};
+pub use sink::{EventSink, JsonLinesSink, PartlyDelivered, StdoutSink, WebhookSink};
 pub use store::{SqliteStore, StateStore, TriggerStatus};

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 
 use super::backoff::{Backoff, BackoffPolicy, seed_for};
 use super::clock::{Clock, human_duration};
@@ -135,6 +135,11 @@ pub struct Poller {
     delivery: Arc<Delivery>,
     clock: Arc<dyn Clock>,
     backoff: Backoff,
+    /// Shared by the pollers of one host: a poll holds a permit while its
+    /// connector call runs, so that many due triggers queue for a few
+    /// threads instead of each taking a blocking thread, a store and a
+    /// pool slot at once.
+    gate: Option<Arc<Semaphore>>,
 }
 
 impl Poller {
@@ -154,7 +159,15 @@ impl Poller {
             delivery,
             clock,
             backoff,
+            gate: None,
         }
+    }
+
+    /// Runs the connector calls of this poller only while holding a permit
+    /// of `gate`.
+    pub fn with_gate(mut self, gate: Arc<Semaphore>) -> Self {
+        self.gate = Some(gate);
+        self
     }
 
     /// The trigger's name.
@@ -214,9 +227,21 @@ impl Poller {
         let state = blocking(move || store.load_state(&trigger)).await?;
 
         let source = self.source.clone();
-        let outcome = tokio::task::spawn_blocking(move || source.poll(state.as_ref()))
-            .await
-            .map_err(|e| PollFailure::Crashed(e.to_string()))??;
+        let permit = match &self.gate {
+            Some(gate) => Some(
+                gate.clone()
+                    .acquire_owned()
+                    .await
+                    .expect("the gate is never closed"),
+            ),
+            None => None,
+        };
+        let outcome = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            source.poll(state.as_ref())
+        })
+        .await
+        .map_err(|e| PollFailure::Crashed(e.to_string()))??;
 
         let origin = Origin {
             trigger: &s.trigger,
@@ -227,12 +252,11 @@ impl Poller {
         };
         let found = outcome.items.len();
         let events = events_from_items(&origin, s.item_mode, outcome.items);
-        let delivered = self.delivery.deliver(&s.trigger, &events).await?;
-
-        // Every event is in the sink: now, and only now, move the state on.
-        let (store, trigger, at) = (self.store.clone(), s.trigger.clone(), self.clock.now());
-        let new_state = outcome.state;
-        blocking(move || store.commit(&trigger, new_state.as_ref(), at)).await?;
+        // The state moves on only once every event is in the sink.
+        let delivered = self
+            .delivery
+            .deliver_and_commit(&s.trigger, &events, outcome.state)
+            .await?;
 
         let next = match outcome.poll_again_after {
             Some(d) if d.is_zero() && found == 0 => EMPTY_POLL_AGAIN_FLOOR,

@@ -27,6 +27,15 @@ pub struct SinkError {
     pub message: String,
 }
 
+/// A sink took only the first `accepted` events of a batch.
+#[derive(Debug)]
+pub struct PartlyDelivered {
+    /// How many of the batch's first events the sink has durably.
+    pub accepted: usize,
+    /// Why it did not take the next one.
+    pub error: SinkError,
+}
+
 /// An event that a sink holds, found when it was opened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeldEvent {
@@ -42,6 +51,24 @@ pub trait EventSink: Send + Sync + 'static {
 
     /// Delivers one event; `Ok` means the sink has it durably.
     fn deliver<'a>(&'a self, event: &'a Event) -> BoxFuture<'a, Result<(), SinkError>>;
+
+    /// Delivers `events` in order; `Ok` means the sink has all of them
+    /// durably. A sink that can make a batch durable at once (one `fsync`)
+    /// does so; the default delivers one event after another and stops at
+    /// the first failure.
+    fn deliver_all<'a>(
+        &'a self,
+        events: &'a [&'a Event],
+    ) -> BoxFuture<'a, Result<(), PartlyDelivered>> {
+        Box::pin(async move {
+            for (accepted, event) in events.iter().enumerate() {
+                self.deliver(event)
+                    .await
+                    .map_err(|error| PartlyDelivered { accepted, error })?;
+            }
+            Ok(())
+        })
+    }
 
     /// Events the sink already holds that the host may not have recorded as
     /// delivered (the host may have crashed between the two). The host
@@ -60,9 +87,54 @@ const RECOVERY_TAIL_BYTES: u64 = 4 << 20;
 
 /// Appends each event as one line of JSON to a file, flushed and fsynced
 /// before `deliver` returns.
+///
+/// Concurrent deliveries share `fsync`s: each appends its lines, then waits
+/// for a sync that covers them; the one sync in progress at a time covers
+/// everything appended before it started, so a thousand triggers need far
+/// fewer syncs than events.
 pub struct JsonLinesSink {
     path: PathBuf,
-    file: Arc<Mutex<File>>,
+    shared: Arc<JsonLinesFile>,
+}
+
+struct JsonLinesFile {
+    /// The file and where its end is: appends are serialized.
+    append: Mutex<Appender>,
+    /// A second handle for `fsync`, and how far the file is known durable.
+    sync: Mutex<(File, u64)>,
+}
+
+struct Appender {
+    file: File,
+    end: u64,
+}
+
+impl JsonLinesFile {
+    /// Appends `lines` (whole lines) and returns once they are durable.
+    fn append_durably(&self, lines: &[u8]) -> std::io::Result<()> {
+        let end = {
+            let mut a = self.append.lock().unwrap_or_else(|p| p.into_inner());
+            let before = a.end;
+            if let Err(e) = a.file.write_all(lines) {
+                // Take back a partial line (a full disk), so that the
+                // next event does not continue it.
+                let _ = a.file.set_len(before);
+                return Err(e);
+            }
+            a.end = before + lines.len() as u64;
+            a.end
+        };
+        let mut sync = self.sync.lock().unwrap_or_else(|p| p.into_inner());
+        if sync.1 >= end {
+            // A sync that started after our append finished covered it.
+            return Ok(());
+        }
+        // Everything appended so far, ours included, is covered by this sync.
+        let upto = self.append.lock().unwrap_or_else(|p| p.into_inner()).end;
+        sync.0.sync_data()?;
+        sync.1 = upto;
+        Ok(())
+    }
 }
 
 impl JsonLinesSink {
@@ -96,9 +168,19 @@ impl JsonLinesSink {
         // make it durable before the host records any of it as delivered.
         file.sync_all()
             .map_err(|e| error(format!("cannot sync: {e}")))?;
+        let end = file
+            .metadata()
+            .map_err(|e| error(format!("cannot read its length: {e}")))?
+            .len();
+        let sync = file
+            .try_clone()
+            .map_err(|e| error(format!("cannot open a second handle: {e}")))?;
         Ok(Self {
             path: path.to_path_buf(),
-            file: Arc::new(Mutex::new(file)),
+            shared: Arc::new(JsonLinesFile {
+                append: Mutex::new(Appender { file, end }),
+                sync: Mutex::new((sync, end)),
+            }),
         })
     }
 }
@@ -136,28 +218,42 @@ impl EventSink for JsonLinesSink {
 
     fn deliver<'a>(&'a self, event: &'a Event) -> BoxFuture<'a, Result<(), SinkError>> {
         Box::pin(async move {
-            let error = |message: String| SinkError {
-                sink: self.describe(),
-                message,
+            self.deliver_all(std::slice::from_ref(&event))
+                .await
+                .map_err(|e| e.error)
+        })
+    }
+
+    fn deliver_all<'a>(
+        &'a self,
+        events: &'a [&'a Event],
+    ) -> BoxFuture<'a, Result<(), PartlyDelivered>> {
+        Box::pin(async move {
+            let error = |message: String| PartlyDelivered {
+                accepted: 0,
+                error: SinkError {
+                    sink: self.describe(),
+                    message,
+                },
             };
-            let mut line = serde_json::to_vec(event)
-                .map_err(|e| error(format!("cannot serialize event {}: {e}", event.id)))?;
-            line.push(b'\n');
-            let file = self.file.clone();
-            tokio::task::spawn_blocking(move || {
-                let mut file = file.lock().unwrap_or_else(|p| p.into_inner());
-                let before = file.metadata()?.len();
-                let written = file.write_all(&line).and_then(|()| file.sync_data());
-                if written.is_err() {
-                    // Take back a partial line (a full disk), so that the
-                    // next event does not continue it.
-                    let _ = file.set_len(before);
-                }
-                written
-            })
-            .await
-            .map_err(|e| error(format!("the writer failed: {e}")))?
-            .map_err(|e| error(format!("cannot append event {}: {e}", event.id)))
+            let mut lines = Vec::with_capacity(events.len() * 256);
+            for event in events {
+                serde_json::to_writer(&mut lines, event)
+                    .map_err(|e| error(format!("cannot serialize event {}: {e}", event.id)))?;
+                lines.push(b'\n');
+            }
+            let shared = self.shared.clone();
+            tokio::task::spawn_blocking(move || shared.append_durably(&lines))
+                .await
+                .map_err(|e| error(format!("the writer failed: {e}")))?
+                .map_err(|e| {
+                    let ids = match events {
+                        [one] => format!("event {}", one.id),
+                        [first, ..] => format!("{} events from {}", events.len(), first.id),
+                        [] => "nothing".to_string(),
+                    };
+                    error(format!("cannot append {ids}: {e}"))
+                })
         })
     }
 
@@ -166,7 +262,8 @@ impl EventSink for JsonLinesSink {
             sink: self.describe(),
             message,
         };
-        let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        let mut append = self.shared.append.lock().unwrap_or_else(|p| p.into_inner());
+        let file = &mut append.file;
         let len = file.metadata().map_err(|e| error(e.to_string()))?.len();
         let start = len.saturating_sub(RECOVERY_TAIL_BYTES);
         let mut tail = Vec::with_capacity((len - start) as usize);
@@ -362,6 +459,50 @@ mod tests {
         let sink = JsonLinesSink::open(&path).unwrap();
         assert!(sink.recently_held().unwrap().is_empty());
         assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_batches_are_all_kept_as_whole_lines() {
+        let path = temp_file("concurrent");
+        let sink = Arc::new(JsonLinesSink::open(&path).unwrap());
+        let tasks: Vec<_> = (0..16)
+            .map(|task| {
+                let sink = sink.clone();
+                tokio::spawn(async move {
+                    for batch in 0..10 {
+                        let events: Vec<Event> = (0..5)
+                            .map(|i| event(&format!("{task}-{batch}-{i}")))
+                            .collect();
+                        let refs: Vec<&Event> = events.iter().collect();
+                        sink.deliver_all(&refs).await.unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut ids: Vec<String> = text
+            .lines()
+            .map(|l| serde_json::from_str::<Event>(l).unwrap().id)
+            .collect();
+        assert_eq!(ids.len(), 16 * 10 * 5);
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 16 * 10 * 5, "an event was written twice");
+        // Within a batch the order is kept, and batches are not interleaved.
+        let lines: Vec<&str> = text.lines().collect();
+        for chunk in lines.chunks(5) {
+            let first = serde_json::from_str::<Event>(chunk[0]).unwrap().id;
+            let prefix = first
+                .strip_suffix("-0")
+                .expect("a batch starts with its event 0");
+            for (i, l) in chunk.iter().enumerate() {
+                let id = serde_json::from_str::<Event>(l).unwrap().id;
+                assert_eq!(id, format!("{prefix}-{i}"));
+            }
+        }
     }
 
     #[tokio::test]

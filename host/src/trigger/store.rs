@@ -5,16 +5,22 @@
 //! later; [`SqliteStore`] is the embedded default. Its commits are durable
 //! when they return (WAL journal, `synchronous=FULL`), and a trigger's state
 //! is only ever replaced inside one transaction, so a crash leaves either
-//! the old state or the new one.
+//! the old state or the new one. Writes of many triggers share transactions
+//! ([`group`]): a thousand pollers share `fsync`s instead of queueing for one
+//! each. Reads go through a second connection, so that they do not wait
+//! behind a commit's `fsync`.
+
+mod group;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde_json::Value;
 
+use self::group::{GroupCommit, Write};
 use super::clock::{from_unix_millis, unix_millis};
 
 /// Why the state store failed.
@@ -35,6 +41,10 @@ pub enum StoreError {
     /// A stored state is not JSON (the file was edited or damaged).
     #[error("state database: the committed state of trigger {trigger:?} is not JSON: {message}")]
     Corrupt { trigger: String, message: String },
+    /// A transaction holding this write (and others) could not be
+    /// committed; none of its writes took effect.
+    #[error("state database: cannot commit: {0}")]
+    Commit(String),
 }
 
 /// Which kind of activity a failure belongs to.
@@ -90,6 +100,50 @@ pub trait StateStore: Send + Sync + 'static {
 
     /// Whether the event `event_id` was already delivered.
     fn is_delivered(&self, trigger: &str, event_id: &str) -> Result<bool, StoreError>;
+
+    /// Whether each of `event_ids` was already delivered, in order.
+    fn delivered_among(&self, trigger: &str, event_ids: &[&str]) -> Result<Vec<bool>, StoreError> {
+        event_ids
+            .iter()
+            .map(|id| self.is_delivered(trigger, id))
+            .collect()
+    }
+
+    /// Records that the sink accepted the events `delivered` (id, items),
+    /// then a successful poll and, if `state` is given, its new state.
+    /// Callers call it only after the sink accepted every event of the
+    /// poll. Returns how many of the events were new to the store.
+    ///
+    /// The default records the events, then commits: a crash in between
+    /// leaves the ids recorded and the old state, so the next poll finds
+    /// the same items and skips them. [`SqliteStore`] does it all in one
+    /// transaction.
+    fn commit_poll(
+        &self,
+        trigger: &str,
+        delivered: &[(String, u64)],
+        state: Option<&Value>,
+        at: SystemTime,
+    ) -> Result<usize, StoreError> {
+        let new = self.record_delivered_all(trigger, delivered, at)?;
+        self.commit(trigger, state, at)?;
+        Ok(new)
+    }
+
+    /// Records that the sink accepted the events `delivered` (id, items);
+    /// returns how many were new to the store (the others count nothing).
+    fn record_delivered_all(
+        &self,
+        trigger: &str,
+        delivered: &[(String, u64)],
+        at: SystemTime,
+    ) -> Result<usize, StoreError> {
+        let mut new = 0;
+        for (id, items) in delivered {
+            new += usize::from(self.record_delivered(trigger, id, *items, at)?);
+        }
+        Ok(new)
+    }
 
     /// Records that the sink accepted `event_id` (carrying `items` items).
     /// Returns false, and counts nothing, if it was already recorded.
@@ -151,9 +205,11 @@ CREATE TABLE IF NOT EXISTS trigger_status (
 /// The embedded store: one SQLite file.
 pub struct SqliteStore {
     path: PathBuf,
-    // One connection, serialized: the calls are short, and SQLite has one
-    // writer at a time anyway.
-    conn: Mutex<Connection>,
+    // Reads: short, serialized on their own connection (WAL lets them run
+    // while the writer commits, and they see only committed transactions).
+    read: Mutex<Connection>,
+    // Writes: one connection, its transactions shared by concurrent callers.
+    writer: GroupCommit,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -189,9 +245,13 @@ impl SqliteStore {
         conn.execute_batch(SCHEMA)
             .and_then(|()| conn.pragma_update(None, "user_version", SCHEMA_VERSION))
             .map_err(|e| open_error(e.to_string()))?;
+        let read = Connection::open(path)
+            .and_then(|r| r.busy_timeout(Duration::from_secs(5)).map(|()| r))
+            .map_err(|e| open_error(e.to_string()))?;
         Ok(Self {
             path: path.to_path_buf(),
-            conn: Mutex::new(conn),
+            read: Mutex::new(read),
+            writer: GroupCommit::new(conn),
         })
     }
 
@@ -207,13 +267,15 @@ impl SqliteStore {
         };
         // Read-write without create: a reader of a WAL database may need to
         // create the shared-memory file, which a read-only open cannot.
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| open_error(e.to_string()))?;
-        conn.busy_timeout(Duration::from_secs(5))
-            .map_err(|e| open_error(e.to_string()))?;
+        let open = || -> rusqlite::Result<Connection> {
+            let conn = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            conn.busy_timeout(Duration::from_secs(5))?;
+            Ok(conn)
+        };
+        let conn = open().map_err(|e| open_error(e.to_string()))?;
         let has_tables: bool = conn
             .query_row(
                 "SELECT count(*) FROM sqlite_master WHERE name = 'trigger_status'",
@@ -225,9 +287,11 @@ impl SqliteStore {
         if !has_tables {
             return Ok(None);
         }
+        let writer = open().map_err(|e| open_error(e.to_string()))?;
         Ok(Some(Self {
             path: path.to_path_buf(),
-            conn: Mutex::new(conn),
+            read: Mutex::new(conn),
+            writer: GroupCommit::new(writer),
         }))
     }
 
@@ -249,31 +313,19 @@ impl SqliteStore {
         &self.path
     }
 
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
-        // A panic while holding the lock cannot leave a transaction open
-        // (rusqlite rolls back on drop), so the connection is still usable.
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    fn read(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // Reads hold no transaction open across a panic, so the connection
+        // is still usable after one.
+        self.read.lock().unwrap_or_else(|p| p.into_inner())
     }
-}
-
-/// Makes sure the status row of `trigger` exists.
-fn ensure_status(tx: &rusqlite::Transaction<'_>, trigger: &str) -> rusqlite::Result<()> {
-    tx.execute(
-        "INSERT OR IGNORE INTO trigger_status (trigger_name) VALUES (?1)",
-        params![trigger],
-    )?;
-    Ok(())
 }
 
 impl StateStore for SqliteStore {
     fn load_state(&self, trigger: &str) -> Result<Option<Value>, StoreError> {
         let text: Option<String> = self
-            .conn()
-            .query_row(
-                "SELECT state FROM trigger_state WHERE trigger_name = ?1",
-                params![trigger],
-                |r| r.get(0),
-            )
+            .read()
+            .prepare_cached("SELECT state FROM trigger_state WHERE trigger_name = ?1")?
+            .query_row(params![trigger], |r| r.get(0))
             .optional()?;
         text.map(|t| {
             serde_json::from_str(&t).map_err(|e| StoreError::Corrupt {
@@ -290,38 +342,42 @@ impl StateStore for SqliteStore {
         state: Option<&Value>,
         at: SystemTime,
     ) -> Result<(), StoreError> {
-        let at = unix_millis(at);
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if let Some(state) = state {
-            tx.execute(
-                "INSERT INTO trigger_state (trigger_name, state, committed_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (trigger_name) DO UPDATE SET state = excluded.state,
-                     committed_at = excluded.committed_at",
-                params![trigger, state.to_string(), at],
-            )?;
-        }
-        ensure_status(&tx, trigger)?;
-        tx.execute(
-            "UPDATE trigger_status SET last_poll_at = ?2, last_success_at = ?2,
-                 consecutive_failures = 0, polls = polls + 1
-             WHERE trigger_name = ?1",
-            params![trigger, at],
-        )?;
-        tx.commit()?;
-        Ok(())
+        self.commit_poll(trigger, &[], state, at).map(drop)
     }
 
     fn is_delivered(&self, trigger: &str, event_id: &str) -> Result<bool, StoreError> {
-        Ok(self
-            .conn()
-            .query_row(
-                "SELECT 1 FROM delivered WHERE trigger_name = ?1 AND event_id = ?2",
-                params![trigger, event_id],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some())
+        Ok(self.delivered_among(trigger, &[event_id])?[0])
+    }
+
+    fn delivered_among(&self, trigger: &str, event_ids: &[&str]) -> Result<Vec<bool>, StoreError> {
+        let conn = self.read();
+        let mut query = conn
+            .prepare_cached("SELECT 1 FROM delivered WHERE trigger_name = ?1 AND event_id = ?2")?;
+        event_ids
+            .iter()
+            .map(|id| {
+                Ok(query
+                    .query_row(params![trigger, id], |_| Ok(()))
+                    .optional()?
+                    .is_some())
+            })
+            .collect()
+    }
+
+    fn commit_poll(
+        &self,
+        trigger: &str,
+        delivered: &[(String, u64)],
+        state: Option<&Value>,
+        at: SystemTime,
+    ) -> Result<usize, StoreError> {
+        self.writer.write(Write::Commit {
+            trigger: trigger.to_string(),
+            delivered: delivered.to_vec(),
+            state: state.map(|s| serde_json::to_string(s).expect("a Value serializes")),
+            poll: true,
+            at: unix_millis(at),
+        })
     }
 
     fn record_delivered(
@@ -331,24 +387,26 @@ impl StateStore for SqliteStore {
         items: u64,
         at: SystemTime,
     ) -> Result<bool, StoreError> {
-        let at = unix_millis(at);
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let inserted = tx.execute(
-            "INSERT OR IGNORE INTO delivered (trigger_name, event_id, delivered_at) VALUES (?1, ?2, ?3)",
-            params![trigger, event_id, at],
-        )? > 0;
-        if inserted {
-            ensure_status(&tx, trigger)?;
-            tx.execute(
-                "UPDATE trigger_status SET events_delivered = events_delivered + 1,
-                     items_delivered = items_delivered + ?2, last_delivery_at = ?3
-                 WHERE trigger_name = ?1",
-                params![trigger, items as i64, at],
-            )?;
+        self.record_delivered_all(trigger, &[(event_id.to_string(), items)], at)
+            .map(|new| new > 0)
+    }
+
+    fn record_delivered_all(
+        &self,
+        trigger: &str,
+        delivered: &[(String, u64)],
+        at: SystemTime,
+    ) -> Result<usize, StoreError> {
+        if delivered.is_empty() {
+            return Ok(0);
         }
-        tx.commit()?;
-        Ok(inserted)
+        self.writer.write(Write::Commit {
+            trigger: trigger.to_string(),
+            delivered: delivered.to_vec(),
+            state: None,
+            poll: false,
+            at: unix_millis(at),
+        })
     }
 
     fn record_failure(
@@ -358,29 +416,18 @@ impl StateStore for SqliteStore {
         error: &str,
         at: SystemTime,
     ) -> Result<(), StoreError> {
-        let at = unix_millis(at);
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        ensure_status(&tx, trigger)?;
-        tx.execute(
-            "UPDATE trigger_status SET last_error = ?2, last_error_at = ?3,
-                 failures = failures + 1, consecutive_failures = consecutive_failures + 1
-             WHERE trigger_name = ?1",
-            params![trigger, error, at],
-        )?;
-        if activity == Activity::Poll {
-            tx.execute(
-                "UPDATE trigger_status SET last_poll_at = ?2, polls = polls + 1
-                 WHERE trigger_name = ?1",
-                params![trigger, at],
-            )?;
-        }
-        tx.commit()?;
-        Ok(())
+        self.writer
+            .write(Write::Failure {
+                trigger: trigger.to_string(),
+                activity,
+                error: error.to_string(),
+                at: unix_millis(at),
+            })
+            .map(drop)
     }
 
     fn statuses(&self) -> Result<Vec<TriggerStatus>, StoreError> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut query = conn.prepare(
             "SELECT n.trigger_name, st.state, st.committed_at, s.last_poll_at, s.last_success_at,
                     s.last_error, s.last_error_at, s.consecutive_failures, s.polls, s.failures,
@@ -430,7 +477,7 @@ impl StateStore for SqliteStore {
     }
 
     fn prune_delivered(&self, before: SystemTime) -> Result<u64, StoreError> {
-        let n = self.conn().execute(
+        let n = self.writer.conn().execute(
             "DELETE FROM delivered WHERE delivered_at < ?1",
             params![unix_millis(before)],
         )?;
@@ -488,6 +535,7 @@ impl StateLock {
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::sync::Arc;
 
     fn temp_db(label: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!(
@@ -561,6 +609,89 @@ mod tests {
         assert_eq!((s.polls, s.failures, s.consecutive_failures), (3, 3, 3));
         store.commit("a", None, t).unwrap();
         assert_eq!(store.statuses().unwrap()[0].consecutive_failures, 0);
+    }
+
+    #[test]
+    fn a_poll_records_its_events_and_its_state_together() {
+        let store = SqliteStore::open(&temp_db("commit-poll")).unwrap();
+        let t = SystemTime::now();
+        let events = |ids: &[&str]| -> Vec<(String, u64)> {
+            ids.iter().map(|id| (id.to_string(), 2)).collect()
+        };
+        let new = store
+            .commit_poll("a", &events(&["a/1", "a/2"]), Some(&json!({"n": 2})), t)
+            .unwrap();
+        assert_eq!(new, 2);
+        // A redelivered id counts nothing; the new one does.
+        let new = store
+            .commit_poll("a", &events(&["a/2", "a/3"]), Some(&json!({"n": 3})), t)
+            .unwrap();
+        assert_eq!(new, 1);
+        assert_eq!(
+            store.delivered_among("a", &["a/1", "a/9", "a/3"]).unwrap(),
+            [true, false, true]
+        );
+        assert_eq!(store.load_state("a").unwrap(), Some(json!({"n": 3})));
+        let s = &store.statuses().unwrap()[0];
+        assert_eq!((s.polls, s.events_delivered, s.items_delivered), (2, 3, 6));
+        // Events recorded without a poll (a push, or a sink that failed
+        // part-way) move neither the state nor the poll count.
+        assert_eq!(
+            store
+                .record_delivered_all("a", &events(&["a/3", "a/4"]), t)
+                .unwrap(),
+            1
+        );
+        let s = &store.statuses().unwrap()[0];
+        assert_eq!((s.polls, s.events_delivered), (2, 4));
+        assert_eq!(store.load_state("a").unwrap(), Some(json!({"n": 3})));
+    }
+
+    #[test]
+    fn concurrent_writers_share_transactions_and_lose_nothing() {
+        let path = temp_db("group");
+        let store = Arc::new(SqliteStore::open(&path).unwrap());
+        let t = SystemTime::now();
+        let (threads, polls) = (8usize, 40usize);
+        let workers: Vec<_> = (0..threads)
+            .map(|w| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    let trigger = format!("t{w}");
+                    for p in 0..polls {
+                        let ids = vec![
+                            (format!("{trigger}/{p}"), 1),
+                            (format!("{trigger}/{p}b"), 1),
+                        ];
+                        assert_eq!(
+                            store
+                                .commit_poll(&trigger, &ids, Some(&json!({"p": p})), t)
+                                .unwrap(),
+                            2
+                        );
+                        if p % 10 == 0 {
+                            store
+                                .record_failure(&trigger, Activity::Event, "bad event", t)
+                                .unwrap();
+                        }
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join().unwrap();
+        }
+        drop(store);
+        // Reopened: every write of every thread is there, once.
+        let store = SqliteStore::open(&path).unwrap();
+        let statuses = store.statuses().unwrap();
+        assert_eq!(statuses.len(), threads);
+        for s in &statuses {
+            assert_eq!(s.polls, polls as u64, "{}", s.trigger);
+            assert_eq!(s.events_delivered, 2 * polls as u64, "{}", s.trigger);
+            assert_eq!(s.failures, (polls / 10) as u64, "{}", s.trigger);
+            assert_eq!(s.state, Some(json!({"p": polls - 1})), "{}", s.trigger);
+        }
     }
 
     #[test]
