@@ -140,6 +140,11 @@ pub struct Poller {
     /// threads instead of each taking a blocking thread, a store and a
     /// pool slot at once.
     gate: Option<Arc<Semaphore>>,
+    /// The state this poller last committed (`Some(None)`: none yet), so
+    /// that a poll need not read it back. The poller is its trigger's only
+    /// writer (one host per state file), so it is what the store holds;
+    /// after a failure it is unknown again and read from the store.
+    committed: Option<Option<Value>>,
 }
 
 impl Poller {
@@ -160,6 +165,7 @@ impl Poller {
             clock,
             backoff,
             gate: None,
+            committed: None,
         }
     }
 
@@ -223,8 +229,13 @@ impl Poller {
     async fn attempt(&mut self) -> Result<PollReport, PollFailure> {
         let s = &self.settings;
         let polled_at = self.clock.now();
-        let (store, trigger) = (self.store.clone(), s.trigger.clone());
-        let state = blocking(move || store.load_state(&trigger)).await?;
+        let state = match self.committed.take() {
+            Some(state) => state,
+            None => {
+                let (store, trigger) = (self.store.clone(), s.trigger.clone());
+                blocking(move || store.load_state(&trigger)).await?
+            }
+        };
 
         let source = self.source.clone();
         let permit = match &self.gate {
@@ -236,12 +247,13 @@ impl Poller {
             ),
             None => None,
         };
-        let outcome = tokio::task::spawn_blocking(move || {
+        let (outcome, state) = tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            source.poll(state.as_ref())
+            (source.poll(state.as_ref()), state)
         })
         .await
-        .map_err(|e| PollFailure::Crashed(e.to_string()))??;
+        .map_err(|e| PollFailure::Crashed(e.to_string()))?;
+        let outcome = outcome?;
 
         let origin = Origin {
             trigger: &s.trigger,
@@ -253,10 +265,15 @@ impl Poller {
         let found = outcome.items.len();
         let events = events_from_items(&origin, s.item_mode, outcome.items);
         // The state moves on only once every event is in the sink.
+        let committed = match &outcome.state {
+            Some(new) => Some(new.clone()),
+            None => state,
+        };
         let delivered = self
             .delivery
             .deliver_and_commit(&s.trigger, &events, outcome.state)
             .await?;
+        self.committed = Some(committed);
 
         let next = match outcome.poll_again_after {
             Some(d) if d.is_zero() && found == 0 => EMPTY_POLL_AGAIN_FLOOR,
@@ -464,6 +481,45 @@ mod tests {
             *f.script.seen.lock().unwrap(),
             [None, Some(json!({"next": 2})), Some(json!({"next": 3}))]
         );
+    }
+
+    #[tokio::test]
+    async fn after_a_failure_the_state_is_read_back_from_the_store() {
+        let keep = Ok(PollOutcome {
+            items: Vec::new(),
+            state: None,
+            poll_again_after: None,
+        });
+        let mut f = fixture(
+            "reload",
+            ItemMode::Split,
+            vec![
+                outcome(&["a"], json!({"next": 1}), None),
+                keep,
+                trap(),
+                outcome(&["b"], json!({"next": 2}), None),
+            ],
+        );
+        for _ in 0..3 {
+            f.poller.poll_once().await;
+        }
+        // What the poller knew is forgotten after the trap: a state put in
+        // the store meanwhile (as a restarted host would find it) is read.
+        f.store
+            .commit("t", Some(&json!({"next": 7})), SystemTime::now())
+            .unwrap();
+        f.poller.poll_once().await;
+        assert_eq!(
+            *f.script.seen.lock().unwrap(),
+            [
+                None,
+                Some(json!({"next": 1})),
+                // A poll that returned no state kept the one before.
+                Some(json!({"next": 1})),
+                Some(json!({"next": 7})),
+            ]
+        );
+        assert_eq!(f.store.load_state("t").unwrap(), Some(json!({"next": 2})));
     }
 
     #[tokio::test]
