@@ -98,7 +98,18 @@ impl GroupCommit {
         queue.leading = true;
         let batch = std::mem::take(&mut queue.pending);
         drop(queue);
-        let results = self.apply(batch);
+        let tickets: Vec<u64> = batch.iter().map(|(t, _)| *t).collect();
+        // A panic while applying is a bug; it must not leave `leading` set
+        // (every later writer would wait forever) nor a waiter without its
+        // answer. Nothing of the transaction was committed (it rolls back
+        // when dropped), so every write of the batch fails.
+        let results = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.apply(batch)))
+            .unwrap_or_else(|_| {
+                tickets
+                    .into_iter()
+                    .map(|t| (t, Err(StoreError::Commit("the writer panicked".into()))))
+                    .collect()
+            });
         let mut queue = self.queue();
         queue.done.extend(results);
         queue.leading = false;
