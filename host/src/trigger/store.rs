@@ -313,6 +313,25 @@ impl SqliteStore {
         &self.path
     }
 
+    /// Records `delivered` and, with `poll`, a successful poll and its
+    /// `state`, in the writers' shared transaction.
+    fn write_delivered(
+        &self,
+        trigger: &str,
+        delivered: &[(String, u64)],
+        state: Option<&Value>,
+        poll: bool,
+        at: SystemTime,
+    ) -> Result<usize, StoreError> {
+        self.writer.write(Write::Commit {
+            trigger: trigger.to_string(),
+            delivered: delivered.to_vec(),
+            state: state.map(|s| serde_json::to_string(s).expect("a Value serializes")),
+            poll,
+            at: unix_millis(at),
+        })
+    }
+
     fn read(&self) -> std::sync::MutexGuard<'_, Connection> {
         // Reads hold no transaction open across a panic, so the connection
         // is still usable after one.
@@ -371,13 +390,7 @@ impl StateStore for SqliteStore {
         state: Option<&Value>,
         at: SystemTime,
     ) -> Result<usize, StoreError> {
-        self.writer.write(Write::Commit {
-            trigger: trigger.to_string(),
-            delivered: delivered.to_vec(),
-            state: state.map(|s| serde_json::to_string(s).expect("a Value serializes")),
-            poll: true,
-            at: unix_millis(at),
-        })
+        self.write_delivered(trigger, delivered, state, true, at)
     }
 
     fn record_delivered(
@@ -400,13 +413,7 @@ impl StateStore for SqliteStore {
         if delivered.is_empty() {
             return Ok(0);
         }
-        self.writer.write(Write::Commit {
-            trigger: trigger.to_string(),
-            delivered: delivered.to_vec(),
-            state: None,
-            poll: false,
-            at: unix_millis(at),
-        })
+        self.write_delivered(trigger, delivered, None, false, at)
     }
 
     fn record_failure(
