@@ -3,6 +3,8 @@
 #   make demo    build the host and the examples, then walk through them
 #   make test    the whole test suite
 #   make build   the host binary (target/release/connector-host)
+#   make install put connector-host on the PATH: cargo install into ~/.cargo/bin
+#                (or $CARGO_INSTALL_ROOT/bin), as projects made by `new` expect
 #   make guests  the example and test connectors: Rust (wasm32-wasip2), Python, JavaScript
 #   make lint    formatting and clippy
 #   make crash-test  the SIGKILL crash test of trigger delivery, longer than in make test
@@ -12,6 +14,9 @@ CARGO ?= cargo
 WASM_TARGET := wasm32-wasip2
 WASM_DIR := target/$(WASM_TARGET)/release
 HOST_BIN := target/release/connector-host
+# The host's crates (host/*): their unit tests and the integration tests run in make test.
+HOST_CRATES := connector-runtime connector-triggers connector-conformance connector-registry connector-server connector-workflows connector-host
+HOST_PKGS := $(addprefix -p ,$(HOST_CRATES))
 RUST_GUESTS := example-files example-data example-tasks test-hostile test-malformed test-describe-panic test-source
 
 # Tests share one compiled-component cache, so each guest is compiled once per run.
@@ -34,7 +39,7 @@ POLYGLOT_WASM := $(WASM_DIR)/example_calendar.wasm $(WASM_DIR)/example_text.wasm
 # Every guest component `make test` compiles into the shared cache up front.
 ALL_WASM := $(foreach g,$(RUST_GUESTS),$(WASM_DIR)/$(subst -,_,$(g)).wasm) $(POLYGLOT_WASM)
 
-.PHONY: all setup build guests rust-guests polyglot-guests py-tools js-tools test demo lint bench bench-peer fuzz crash-test clean
+.PHONY: all setup build install guests rust-guests polyglot-guests py-tools js-tools test demo lint bench bench-peer fuzz crash-test clean
 
 all: build guests
 
@@ -46,6 +51,14 @@ setup:
 
 build:
 	$(CARGO) build --release -p connector-host
+
+# `cargo install` puts the binary in $(CARGO_INSTALL_ROOT)/bin, by default
+# ~/.cargo/bin (on the PATH after a rustup install). Projects made by
+# `connector-host new` call it by name in their Makefile. It shares the
+# workspace's target directory, so an earlier `make build` is reused.
+install:
+	$(CARGO) install --path host/cli --locked --target-dir target
+	@echo "installed connector-host in $${CARGO_INSTALL_ROOT:-$${CARGO_HOME:-$$HOME/.cargo}}/bin"
 
 guests: rust-guests polyglot-guests
 
@@ -89,13 +102,15 @@ $(WASM_DIR)/example_text.wasm: guest-examples/js/text/connector.js guest-sdk/js/
 # component cache is warmed first, so parallel tests do not all compile the
 # same guest at once.
 test: guests
+	@sh scripts/test-services.sh
+	@sh scripts/install-chromium.sh
 	$(CARGO) build --release -p connector-host
 	@for w in $(ALL_WASM); do \
 	  CONNECTOR_HOST_CACHE_DIR=$(CONNECTOR_HOST_TEST_CACHE) $(HOST_BIN) validate $$w >/dev/null || true; done
 	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
-	  $(CARGO) nextest run --release -p connector-host --no-tests=fail && \
-	  $(CARGO) test --release -p connector-host --doc; \
-	else $(CARGO) test --release -p connector-host; fi
+	  $(CARGO) nextest run --release $(HOST_PKGS) --no-tests=fail && \
+	  $(CARGO) test --release $(HOST_PKGS) --doc; \
+	else $(CARGO) test --release $(HOST_PKGS); fi
 
 demo: guests build
 	bash scripts/demo.sh
@@ -110,6 +125,7 @@ bench: guests
 	$(CARGO) build --release -p connector-bench -p bench-transform
 	-$(MAKE) bench-peer
 	$(CARGO) bench --profile release -p connector-host --bench isolation
+	$(CARGO) run --release -p connector-workflows --example expr_bench
 	target/release/connector-bench
 
 # The peer host of figure 7: Extism, in a workspace of its own
@@ -121,7 +137,7 @@ bench-peer:
 	cd bench/extism-peer && $(CARGO) build --profile release --target-dir ../../target \
 	  --target wasm32-unknown-unknown -p extism-bench-plugin
 
-# A longer fuzz run than the suite's bounded one (see host/tests/all/fuzz.rs).
+# A longer fuzz run than the suite's bounded one (see host/cli/tests/all/fuzz.rs).
 FUZZ_SECS ?= 300
 fuzz: guests
 	CONNECTOR_HOST_FUZZ_SECS=$(FUZZ_SECS) CONNECTOR_HOST_FUZZ_ITERS=1000000 \
@@ -132,7 +148,7 @@ crash-test: guests build
 
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --release -p connector-host --all-targets -- -D warnings
+	$(CARGO) clippy --release $(HOST_PKGS) --all-targets -- -D warnings
 
 clean:
 	$(CARGO) clean

@@ -29,6 +29,26 @@
 // `fetchChecked` and `statusError` below turn fetch's failures and error
 // statuses into connector errors.
 //
+// The additions of contract 0.2.0 (`connector:provider@0.2.0`):
+// - call context: an action's or a poll's `ctx` has `runId`, `step`,
+//   `attempt`, `idempotencyKey` and `remainingMs` (empty, 1 and `undefined`
+//   in calls without one); send `ctx.idempotencyKey` to an API that
+//   deduplicates, so that a retried step does not do its work twice;
+// - dynamic values: `connector.dynamicValues("op", "property", handler,
+//   { dependsOn: [...] })` registers `handler(ctx, input) => [{ value, title }]`
+//   for one input property (`input` holds what is filled so far, partial and
+//   not checked); the helper writes the keyword `x-dynamic-values`
+//   (`{"depends-on": [...]}`) into the property's schema, which is what tells
+//   the host to ask;
+// - push triggers: `connector.pushTrigger({ id, ..., path }, handler)`
+//   registers `handler(ctx, input, event) => [{ id, body }]` for events of
+//   the host's webhook (`event.method`, `.path`, `.headers`, `.body` bytes,
+//   `.text()`, `.json()`); with `subscribe` and `unsubscribe` in the options
+//   the trigger says `needs-subscription`: the host calls `subscribe(ctx,
+//   input, callbackUrl)` when the trigger starts and stores what it returns
+//   (any JSON value), and `unsubscribe(ctx, input, subscription)` when the
+//   trigger is removed.
+//
 // Handlers may be `async` (or return a promise): componentize-js runs the
 // engine's event loop until the promise settles, and a rejection becomes the
 // contract's error case like a throw.
@@ -43,10 +63,15 @@
 // - parses a trigger's state, checks it against `stateSchema` when given,
 //   and answers `invalid-input` `bad-state` for a state it cannot read;
 // - turns an unexpected exception into an `internal` error (and logs it)
-//   instead of a trap, and answers unknown operation ids and the
-//   push-trigger functions with `invalid-input` errors.
+//   instead of a trap, and answers unknown operation ids, properties without
+//   dynamic values, and the push-trigger and subscription functions of
+//   operations that are not push triggers (or need no subscription), with
+//   `invalid-input` errors.
 
-import { log as hostLog } from "connector:provider/log@0.1.0";
+import { log as hostLog } from "connector:provider/log@0.2.0";
+
+/** The keyword that marks an input property with dynamic values. */
+export const DYNAMIC_VALUES_KEYWORD = "x-dynamic-values";
 
 const ERROR_KINDS = [
   "invalid-input",
@@ -243,7 +268,7 @@ export class Connector {
     this.#register({
       id, kind: "action", summary, description,
       visibility: oneOf("visibility", visibility, VISIBILITIES),
-      inputSchema, outputSchema, handler, trigger: undefined,
+      inputSchema, outputSchema, handler, trigger: undefined, dynamic: new Map(),
     });
     return handler;
   }
@@ -261,9 +286,58 @@ export class Connector {
     this.#register({
       id, kind: "polling-trigger", summary, description,
       visibility: oneOf("visibility", visibility, VISIBILITIES),
-      inputSchema, outputSchema, stateSchema, handler,
-      trigger: { defaultRecurrenceSeconds: everySeconds, itemMode: oneOf("item mode", itemMode, ITEM_MODES) },
+      inputSchema, outputSchema, stateSchema, handler, dynamic: new Map(),
+      trigger: {
+        defaultRecurrenceSeconds: everySeconds,
+        itemMode: oneOf("item mode", itemMode, ITEM_MODES),
+        needsSubscription: false,
+      },
     });
+    return handler;
+  }
+
+  /**
+   * Registers a push trigger fed by the host's webhook at `path` (default
+   * `/hooks/<id>`): `handler(ctx, input, event)` returns the items
+   * `[{ id, body }]` of one event. For an event source that must be told
+   * where to send, give both `subscribe(ctx, input, callbackUrl)` (returns
+   * any JSON value, which the host stores) and `unsubscribe(ctx, input,
+   * subscription)`: the trigger then says `needs-subscription`. An already
+   * ended subscription should not be an error.
+   */
+  pushTrigger({
+    id, summary, description = "", visibility = "important", inputSchema, outputSchema,
+    itemMode = "split", path, subscribe, unsubscribe,
+  }, handler) {
+    if ((subscribe === undefined) !== (unsubscribe === undefined)) {
+      throw new TypeError(`push trigger ${id}: give both subscribe and unsubscribe, or neither`);
+    }
+    this.#register({
+      id, kind: "push-trigger", summary, description,
+      visibility: oneOf("visibility", visibility, VISIBILITIES),
+      inputSchema, outputSchema, handler, dynamic: new Map(),
+      path: path ?? `/hooks/${id}`,
+      subscription: subscribe ? { subscribe, unsubscribe } : undefined,
+      trigger: {
+        defaultRecurrenceSeconds: 0,
+        itemMode: oneOf("item mode", itemMode, ITEM_MODES),
+        needsSubscription: subscribe !== undefined,
+      },
+    });
+    return handler;
+  }
+
+  /**
+   * Registers the choices of the input property `property` of the operation
+   * `operation` (registered before): `handler(ctx, input)` returns
+   * `[{ value, title }]`, where `input` holds the inputs filled so far
+   * (possibly partial, not checked). `dependsOn` names the inputs the list
+   * is computed from.
+   */
+  dynamicValues(operation, property, handler, { dependsOn = [] } = {}) {
+    const op = this.operations.get(operation);
+    if (!op) throw new TypeError(`dynamic values for ${operation}: register the operation first`);
+    op.dynamic.set(property, { dependsOn: [...dependsOn], handler });
     return handler;
   }
 
@@ -292,10 +366,91 @@ export class Connector {
         `the ${this.service.id} connector has no triggers, so none named \`${id}\``);
     }
     return ConnectorError.invalidInput("not-a-push-trigger",
-      `\`${id}\` is not a push trigger: this connector has none`);
+      `the ${this.service.id} connector has no push trigger named \`${id}\``);
   }
 
-  #invoke(id, connection, inputText) {
+  #push(id) {
+    const op = this.operations.get(id);
+    if (!op || op.kind !== "push-trigger") throw this.#notPushTrigger(id);
+    return op;
+  }
+
+  #subscribed(id) {
+    const op = this.#push(id);
+    if (!op.subscription) {
+      throw ConnectorError.invalidInput("no-subscription",
+        `the push trigger \`${id}\` does not need a subscription`);
+    }
+    return op;
+  }
+
+  #handleEvent(id, connection, inputText, rawEvent) {
+    const op = this.#push(id);
+    const input = parseInput(inputText, op.inputSchema);
+    const finish = (items) => {
+      if (!Array.isArray(items)) {
+        throw ConnectorError.internal("bad-event-result", `the handler of \`${id}\` did not return [items]`);
+      }
+      return items.map((item) => ({ id: String(item.id), body: toJson(item.body, "item") }));
+    };
+    const result = op.handler(context(id, connection), input, event(rawEvent));
+    return isPromise(result) ? result.then(finish) : finish(result);
+  }
+
+  #subscribe(id, connection, inputText, callbackUrl) {
+    const op = this.#subscribed(id);
+    const input = parseInput(inputText, op.inputSchema);
+    const finish = (subscription) => ({ data: toJson(subscription, "subscription") });
+    const result = op.subscription.subscribe(context(id, connection), input, callbackUrl);
+    return isPromise(result) ? result.then(finish) : finish(result);
+  }
+
+  #unsubscribe(id, connection, inputText, subscription) {
+    const op = this.#subscribed(id);
+    const input = parseInput(inputText, op.inputSchema);
+    let data;
+    try {
+      data = JSON.parse(subscription.data);
+    } catch (e) {
+      throw ConnectorError.invalidInput("bad-subscription",
+        `the subscription is not one this trigger made: ${e.message}`);
+    }
+    const result = op.subscription.unsubscribe(context(id, connection), input, data);
+    return isPromise(result) ? result.then(() => undefined) : undefined;
+  }
+
+  #dynamicValues(id, property, connection, inputText) {
+    const op = this.operations.get(id);
+    if (!op) {
+      throw ConnectorError.invalidInput("unknown-operation",
+        `the ${this.service.id} connector has no operation named \`${id}\``);
+    }
+    const dynamic = op.dynamic.get(property);
+    if (!dynamic) {
+      throw ConnectorError.invalidInput("no-dynamic-values",
+        `the input property \`${property}\` of \`${id}\` has no dynamic values`);
+    }
+    let input;
+    try {
+      input = JSON.parse(inputText);
+    } catch (e) {
+      throw ConnectorError.invalidInput("bad-input", `the input is not JSON: ${e.message}`);
+    }
+    if (!TYPE_CHECKS.object(input)) {
+      throw ConnectorError.invalidInput("bad-input",
+        `the input does not fit the schema: expected an object, got ${jsonType(input)}`);
+    }
+    const finish = (choices) => {
+      if (!Array.isArray(choices)) {
+        throw ConnectorError.internal("bad-choices", `the dynamic values of \`${property}\` are not a list`);
+      }
+      return choices.map((c) => ({ value: toJson(c.value, "choice"), title: String(c.title ?? "") }));
+    };
+    const result = dynamic.handler(context(id, connection), input);
+    return isPromise(result) ? result.then(finish) : finish(result);
+  }
+
+  #invoke(id, connection, inputText, call) {
     const op = this.#find(id, "action", "action");
     const input = parseInput(inputText, op.inputSchema);
     const finish = (result) => {
@@ -304,11 +459,11 @@ export class Connector {
       }
       return { status: 200, body: toJson(result, "output") };
     };
-    const result = op.handler(context(id, connection), input);
+    const result = op.handler(context(id, connection, call), input);
     return isPromise(result) ? result.then(finish) : finish(result);
   }
 
-  #poll(id, connection, inputText, stateText) {
+  #poll(id, connection, inputText, stateText, call) {
     if (!this.#hasTriggers()) throw this.#notPushTrigger(id);
     const op = this.#find(id, "polling-trigger", "polling trigger");
     const input = parseInput(inputText, op.inputSchema);
@@ -339,7 +494,7 @@ export class Connector {
           : BigInt(Math.max(0, Math.floor(result.pollAgainAfterMs))),
       };
     };
-    const result = op.handler(context(id, connection), input, state);
+    const result = op.handler(context(id, connection, call), input, state);
     return isPromise(result) ? result.then(finish) : finish(result);
   }
 
@@ -353,7 +508,7 @@ export class Connector {
         description: op.description,
         visibility: op.visibility,
         kind: op.kind,
-        inputSchema: JSON.stringify(op.inputSchema),
+        inputSchema: JSON.stringify(annotated(op)),
         outputSchema: JSON.stringify(op.outputSchema),
         trigger: op.trigger,
       })),
@@ -361,20 +516,79 @@ export class Connector {
         const result = this.check ? this.check(context("check-connection", connection)) : undefined;
         return isPromise(result) ? result.then(() => undefined) : undefined;
       }),
-      invoke: (id, connection, input) => guard(id, () => this.#invoke(id, connection, input)),
+      invoke: (id, connection, input, call) => guard(id, () => this.#invoke(id, connection, input, call)),
+      dynamicValues: (id, property, connection, input) =>
+        guard(id, () => this.#dynamicValues(id, property, connection, input)),
     };
     const trigger = {
-      poll: (id, connection, input, state) => guard(id, () => this.#poll(id, connection, input, state)),
-      pushBinding: (id) => guard(id, () => { throw this.#notPushTrigger(id); }),
-      handleEvent: (id) => guard(id, () => { throw this.#notPushTrigger(id); }),
+      poll: (id, connection, input, state, call) =>
+        guard(id, () => this.#poll(id, connection, input, state, call)),
+      pushBinding: (id, connection, input) => guard(id, () => {
+        const op = this.#push(id);
+        parseInput(input, op.inputSchema);
+        return { bindingType: "webhook", bindingInfo: JSON.stringify({ path: op.path }) };
+      }),
+      handleEvent: (id, connection, input, rawEvent) =>
+        guard(id, () => this.#handleEvent(id, connection, input, rawEvent)),
+      subscribe: (id, connection, input, callbackUrl) =>
+        guard(id, () => this.#subscribe(id, connection, input, callbackUrl)),
+      unsubscribe: (id, connection, input, subscription) =>
+        guard(id, () => this.#unsubscribe(id, connection, input, subscription)),
     };
     return { provider, trigger };
   }
 }
 
-/** The call a handler runs in: its operation id and the connection's values. */
-function context(operation, connection) {
-  return { operation, connection: Object.fromEntries(connection) };
+/**
+ * The call a handler runs in: its operation id, the connection's values and,
+ * for actions and polls, the call context the host passed (`call`).
+ */
+function context(operation, connection, call = undefined) {
+  return {
+    operation,
+    connection: Object.fromEntries(connection),
+    runId: call ? call.runId : "",
+    step: call ? call.step : "",
+    attempt: call ? Math.max(1, call.attempt) : 1,
+    idempotencyKey: call ? call.idempotencyKey : "",
+    // u64 in the contract: a BigInt in the bindings; a number is handier.
+    remainingMs: call ? Number(call.remainingMs) : undefined,
+  };
+}
+
+/** An event as handlers see it: headers as an object, the body as bytes. */
+function event(raw) {
+  const body = raw.body instanceof Uint8Array ? raw.body : Uint8Array.from(raw.body ?? []);
+  return {
+    method: raw.method,
+    path: raw.path,
+    headers: Object.fromEntries(raw.headers.map(([k, v]) => [k.toLowerCase(), v])),
+    body,
+    /** The body as UTF-8 text. */
+    text() { return new TextDecoder().decode(body); },
+    /** The body as JSON; a body that is not JSON is invalid-input bad-json. */
+    json() {
+      try {
+        return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
+      } catch (e) {
+        throw ConnectorError.invalidInput("bad-json", `the event body is not JSON: ${e.message}`);
+      }
+    },
+  };
+}
+
+/** An operation's input schema with `x-dynamic-values` on its dynamic properties. */
+function annotated(op) {
+  const schema = op.inputSchema;
+  if (!op.dynamic || op.dynamic.size === 0 || !schema || typeof schema.properties !== "object") return schema;
+  const copy = JSON.parse(JSON.stringify(schema));
+  for (const [name, { dependsOn }] of op.dynamic) {
+    const prop = copy.properties[name];
+    if (prop && typeof prop === "object") {
+      prop[DYNAMIC_VALUES_KEYWORD] = dependsOn.length > 0 ? { "depends-on": dependsOn } : {};
+    }
+  }
+  return copy;
 }
 
 /** Runs a handler; what it throws becomes the contract's error case. */

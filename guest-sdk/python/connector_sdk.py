@@ -27,7 +27,27 @@ contract's ``connector-error`` of that kind::
     Provider, Trigger = connector.exports()
 
 Build with ``componentize-py -d wit -w connector componentize -p . app -o app.wasm``
-(with this file on a ``-p`` path).
+(with this file on a ``-p`` path). It targets ``connector:provider@0.2.0``.
+
+The additions of contract 0.2.0:
+
+- **call context**: an action's or a poll's ``ctx`` has ``run_id``, ``step``,
+  ``attempt``, ``idempotency_key`` and ``remaining_ms`` (empty, 1 and
+  ``None`` in calls without one); pass ``ctx.idempotency_key`` to an API that
+  deduplicates, so that a retried step does not do its work twice;
+- **dynamic values**: ``@connector.dynamic_values("op", "property",
+  depends_on=[...])`` registers ``handler(ctx, input) -> [Choice(value,
+  title)]`` for one input property (``input`` is what is filled so far,
+  partial and not checked); the helper writes the keyword ``x-dynamic-values``
+  (``{"depends-on": [...]}``) into that property's schema, which is what tells
+  the host to ask;
+- **push triggers**: ``@connector.push_trigger(..., path="/hooks/x")``
+  registers ``handler(ctx, input, event) -> [Item]`` for events of the
+  host's webhook, and with ``subscribe=`` and ``unsubscribe=`` the
+  subscription lifecycle (``needs-subscription``): the host calls
+  ``subscribe(ctx, input, callback_url)`` when the trigger starts and stores
+  what it returns (any JSON value), and ``unsubscribe(ctx, input,
+  subscription)`` when the trigger is removed.
 
 What the module does for every connector, so that its author does not:
 
@@ -40,8 +60,10 @@ What the module does for every connector, so that its author does not:
 - parses a trigger's state, checks it against ``state_schema`` when one is
   given, and answers ``invalid-input`` ``bad-state`` for a state it cannot read;
 - turns an unexpected exception into an ``internal`` error (and logs it)
-  instead of a trap, and answers unknown operation ids and the push-trigger
-  functions with ``invalid-input`` errors.
+  instead of a trap, and answers unknown operation ids, properties without
+  dynamic values, and the push-trigger and subscription functions of
+  operations that are not push triggers (or need no subscription), with
+  ``invalid-input`` errors.
 """
 
 import copy
@@ -76,6 +98,8 @@ __all__ = [
     "Reply",
     "Item",
     "Poll",
+    "Choice",
+    "Event",
     "parameter",
     "directory",
     "trace",
@@ -209,6 +233,35 @@ class Poll:
         self.poll_again_after_ms = poll_again_after_ms
 
 
+class Choice:
+    """One choice of a dynamic list: the ``value`` the property takes (any
+    JSON value) and the ``title`` a person sees."""
+
+    def __init__(self, value: Any, title: str):
+        self.value = value
+        self.title = title
+
+
+class Event:
+    """One event from a push trigger's source, as the host received it (for a
+    webhook: the HTTP request): ``method``, ``path`` (with the query),
+    ``headers`` (a dict, names in lower case) and ``body`` (bytes)."""
+
+    def __init__(self, method: str, path: str, headers: List[Tuple[str, str]], body: bytes):
+        self.method = method
+        self.path = path
+        self.headers = {k.lower(): v for k, v in headers}
+        self.body = bytes(body)
+
+    def json(self) -> Any:
+        """The body as JSON; a body that is not JSON is ``invalid-input``
+        ``bad-json``."""
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as e:
+            raise InvalidInput("bad-json", f"the event body is not JSON: {e}")
+
+
 # --------------------------------------------------------------------------
 # Logging
 
@@ -281,12 +334,21 @@ def directory(guest_path: str, description: str, *, writable: bool = False) -> "
 
 
 class Context:
-    """The call a handler runs in: ``operation`` (its id) and ``connection``
-    (a dict of the connection's values, defaults filled in by the host)."""
+    """The call a handler runs in: ``operation`` (its id), ``connection`` (a
+    dict of the connection's values, defaults filled in by the host), and for
+    actions and polls the call context: ``run_id``, ``step``, ``attempt``,
+    ``idempotency_key`` and ``remaining_ms`` (the time the call had left when
+    it began). Other calls have none: empty strings, attempt 1,
+    ``remaining_ms`` ``None``."""
 
-    def __init__(self, operation: str, connection: List[Tuple[str, str]]):
+    def __init__(self, operation: str, connection: List[Tuple[str, str]], call=None):
         self.operation = operation
         self.connection = dict(connection)
+        self.run_id = call.run_id if call is not None else ""
+        self.step = call.step if call is not None else ""
+        self.attempt = max(1, call.attempt) if call is not None else 1
+        self.idempotency_key = call.idempotency_key if call is not None else ""
+        self.remaining_ms = call.remaining_ms if call is not None else None
 
 
 class _Operation:
@@ -302,11 +364,30 @@ class _Operation:
         self.handler = handler
         self.trigger = trigger
         self.state_schema = state_schema
+        # property -> (depends_on, handler)
+        self.dynamic: Dict[str, Tuple[List[str], Callable]] = {}
+        # For push triggers: the webhook path, and (subscribe, unsubscribe).
+        self.path: Optional[str] = None
+        self.subscription: Optional[Tuple[Callable, Callable]] = None
 
     def manifest(self) -> "_wit.Operation":
+        schema = self.input_schema
+        if self.dynamic and isinstance(schema, dict) and isinstance(schema.get("properties"), dict):
+            schema = copy.deepcopy(schema)
+            for name, (depends_on, _) in self.dynamic.items():
+                prop = schema["properties"].get(name)
+                if isinstance(prop, dict):
+                    prop[DYNAMIC_VALUES_KEYWORD] = (
+                        {"depends-on": list(depends_on)} if depends_on else {})
         return _wit.Operation(self.id, self.summary, self.description, self.visibility,
-                              self.kind, json.dumps(self.input_schema),
+                              self.kind, json.dumps(schema),
                               json.dumps(self.output_schema), self.trigger)
+
+
+#: The keyword that marks an input property with dynamic values; its value is
+#: ``{"depends-on": ["other-property", ...]}``, or ``{}`` when the list needs
+#: no other input.
+DYNAMIC_VALUES_KEYWORD = "x-dynamic-values"
 
 
 class Connector:
@@ -315,7 +396,8 @@ class Connector:
     ``Connector(id, display_name, version, description=..., brand_color=...,
     icon_uri=..., parameters=[parameter(...)], outbound_hosts=[...],
     directories=[directory(...)])``; then register operations with the
-    ``action`` and ``polling_trigger`` decorators, and end the module with
+    ``action``, ``polling_trigger``, ``push_trigger`` and ``dynamic_values``
+    decorators, and end the module with
     ``Provider, Trigger = connector.exports()``.
     """
 
@@ -351,12 +433,55 @@ class Connector:
         where ``state`` is what the last poll returned (``None`` on the first).
         ``output_schema`` is the schema of one item's body."""
         settings = _wit.TriggerSettings(every_seconds,
-                                        _one_of("item mode", item_mode, _ITEM_MODES))
+                                        _one_of("item mode", item_mode, _ITEM_MODES), False)
 
         def register(handler):
             self._register(_Operation(id, _wit.OperationKind.POLLING_TRIGGER, summary,
                                       description, visibility, input_schema, output_schema,
                                       handler, trigger=settings, state_schema=state_schema))
+            return handler
+        return register
+
+    def push_trigger(self, id: str, *, summary: str, input_schema: dict,
+                     output_schema: dict, description: str = "",
+                     visibility: str = "important", item_mode: str = "split",
+                     path: Optional[str] = None, subscribe: Optional[Callable] = None,
+                     unsubscribe: Optional[Callable] = None):
+        """Registers a push trigger fed by the host's webhook at ``path``
+        (default ``/hooks/<id>``): ``handler(ctx, input, event) -> [Item]``
+        turns one ``Event`` into items. For an event source that must be told
+        where to send, give both ``subscribe(ctx, input, callback_url) ->
+        subscription`` (any JSON value; the host stores it) and
+        ``unsubscribe(ctx, input, subscription)``: the trigger then says
+        ``needs-subscription``. An already ended subscription should not be
+        an error."""
+        if (subscribe is None) != (unsubscribe is None):
+            raise ValueError(f"push trigger {id!r}: give both subscribe and unsubscribe, or neither")
+        settings = _wit.TriggerSettings(0, _one_of("item mode", item_mode, _ITEM_MODES),
+                                        subscribe is not None)
+
+        def register(handler):
+            op = _Operation(id, _wit.OperationKind.PUSH_TRIGGER, summary, description,
+                            visibility, input_schema, output_schema, handler, trigger=settings)
+            op.path = path if path is not None else f"/hooks/{id}"
+            if subscribe is not None:
+                op.subscription = (subscribe, unsubscribe)
+            self._register(op)
+            return handler
+        return register
+
+    def dynamic_values(self, operation: str, property: str, *, depends_on: Tuple = ()):
+        """Registers the choices of the input property ``property`` of
+        ``operation`` (registered before): ``handler(ctx, input) ->
+        [Choice(value, title)]``, where ``input`` holds the inputs filled so
+        far (a dict, possibly partial, not checked against the schema).
+        ``depends_on`` names the inputs the list is computed from."""
+        op = self._operations.get(operation)
+        if op is None:
+            raise ValueError(f"dynamic values for {operation!r}: register the operation first")
+
+        def register(handler):
+            op.dynamic[property] = (list(depends_on), handler)
             return handler
         return register
 
@@ -384,7 +509,75 @@ class Connector:
                                 f"the {self.service.id} connector has no triggers, "
                                 f"so none named `{op_id}`")
         return InvalidInput("not-a-push-trigger",
-                            f"`{op_id}` is not a push trigger: this connector has none")
+                            f"the {self.service.id} connector has no push trigger "
+                            f"named `{op_id}`")
+
+    def _push(self, op_id: str) -> _Operation:
+        op = self._operations.get(op_id)
+        if op is None or op.kind != _wit.OperationKind.PUSH_TRIGGER:
+            raise self._no_push(op_id)
+        return op
+
+    def _subscribed(self, op_id: str) -> _Operation:
+        op = self._push(op_id)
+        if op.subscription is None:
+            raise InvalidInput("no-subscription",
+                               f"the push trigger `{op_id}` does not need a subscription")
+        return op
+
+    def _push_binding(self, op_id: str, connection, input_text: str) -> "_wit.Binding":
+        op = self._push(op_id)
+        _parse_input(input_text, op.input_schema)
+        return _wit.Binding("webhook", json.dumps({"path": op.path}))
+
+    def _handle_event(self, op_id: str, connection, input_text: str, event) -> list:
+        op = self._push(op_id)
+        value = _parse_input(input_text, op.input_schema)
+        result = op.handler(Context(op_id, connection), value,
+                            Event(event.method, event.path, event.headers, event.body))
+        if not isinstance(result, (list, tuple)):
+            raise Internal("bad-event-result", f"the handler of `{op_id}` returned "
+                                               f"{type(result).__name__}, not a list of Items")
+        return [_wit.TriggerItem(str(item.id), _to_json(item.body, "item")) for item in result]
+
+    def _subscribe(self, op_id: str, connection, input_text: str,
+                   callback_url: str) -> "_wit.Subscription":
+        op = self._subscribed(op_id)
+        value = _parse_input(input_text, op.input_schema)
+        subscription = op.subscription[0](Context(op_id, connection), value, callback_url)
+        return _wit.Subscription(_to_json(subscription, "subscription"))
+
+    def _unsubscribe(self, op_id: str, connection, input_text: str, subscription) -> None:
+        op = self._subscribed(op_id)
+        value = _parse_input(input_text, op.input_schema)
+        try:
+            data = json.loads(subscription.data)
+        except ValueError as e:
+            raise InvalidInput("bad-subscription",
+                               f"the subscription is not one this trigger made: {e}")
+        op.subscription[1](Context(op_id, connection), value, data)
+
+    def _dynamic_values(self, op_id: str, prop: str, connection, input_text: str) -> list:
+        op = self._operations.get(op_id)
+        if op is None:
+            raise InvalidInput("unknown-operation",
+                               f"the {self.service.id} connector has no operation named `{op_id}`")
+        if prop not in op.dynamic:
+            raise InvalidInput("no-dynamic-values",
+                               f"the input property `{prop}` of `{op_id}` has no dynamic values")
+        try:
+            value = json.loads(input_text)
+        except ValueError as e:
+            raise InvalidInput("bad-input", f"the input is not JSON: {e}")
+        if not isinstance(value, dict):
+            raise InvalidInput("bad-input",
+                               f"the input does not fit the schema: expected an object, "
+                               f"got {_json_type(value)}")
+        choices = op.dynamic[prop][1](Context(op_id, connection), value)
+        if not isinstance(choices, (list, tuple)):
+            raise Internal("bad-choices", f"the dynamic values of `{prop}` are "
+                                          f"{type(choices).__name__}, not a list of Choices")
+        return [_wit.DynamicValue(_to_json(c.value, "choice"), str(c.title)) for c in choices]
 
     def _guard(self, operation: str, call: Callable[[], Any]) -> Any:
         """Runs a handler; errors become the contract's error case."""
@@ -398,16 +591,16 @@ class Connector:
             raise Err(Internal("unhandled-exception",
                                f"{type(e).__name__}: {e}")._to_wit())
 
-    def _invoke(self, op_id: str, connection, input_text: str) -> "_wit.Response":
+    def _invoke(self, op_id: str, connection, input_text: str, call) -> "_wit.Response":
         op = self._find(op_id, _wit.OperationKind.ACTION, "action")
         value = _parse_input(input_text, op.input_schema)
-        result = op.handler(Context(op_id, connection), value)
+        result = op.handler(Context(op_id, connection, call), value)
         if isinstance(result, Reply):
             return _wit.Response(result.status, _to_json(result.body, "output"))
         return _wit.Response(200, _to_json(result, "output"))
 
     def _poll(self, op_id: str, connection, input_text: str,
-              state_text: Optional[str]) -> "_wit.PollResult":
+              state_text: Optional[str], call) -> "_wit.PollResult":
         if not self._has_triggers():
             raise self._no_push(op_id)
         op = self._find(op_id, _wit.OperationKind.POLLING_TRIGGER, "polling trigger")
@@ -424,7 +617,7 @@ class Connector:
                     raise InvalidInput("bad-state",
                                        f"the trigger state is not one this trigger returned: "
                                        f"{problem}; reset the trigger's state")
-        result = op.handler(Context(op_id, connection), value, state)
+        result = op.handler(Context(op_id, connection, call), value, state)
         if not isinstance(result, Poll):
             raise Internal("bad-poll", f"the handler of `{op_id}` returned "
                                        f"{type(result).__name__}, not a Poll")
@@ -450,20 +643,40 @@ class Connector:
                     connector._guard("check-connection",
                                      lambda: check(Context("check-connection", connection)))
 
-            def invoke(self, operation_id, connection, input):
+            def invoke(self, operation_id, connection, input, context):
                 return connector._guard(
-                    operation_id, lambda: connector._invoke(operation_id, connection, input))
+                    operation_id,
+                    lambda: connector._invoke(operation_id, connection, input, context))
+
+            def dynamic_values(self, operation_id, property, connection, input):
+                return connector._guard(
+                    operation_id,
+                    lambda: connector._dynamic_values(operation_id, property, connection, input))
 
         class Trigger(_exports.Trigger):
-            def poll(self, trigger_id, connection, input, state):
+            def poll(self, trigger_id, connection, input, state, context):
                 return connector._guard(
-                    trigger_id, lambda: connector._poll(trigger_id, connection, input, state))
+                    trigger_id,
+                    lambda: connector._poll(trigger_id, connection, input, state, context))
 
             def push_binding(self, trigger_id, connection, input):
-                raise Err(connector._no_push(trigger_id)._to_wit())
+                return connector._guard(
+                    trigger_id, lambda: connector._push_binding(trigger_id, connection, input))
 
             def handle_event(self, trigger_id, connection, input, event):
-                raise Err(connector._no_push(trigger_id)._to_wit())
+                return connector._guard(
+                    trigger_id,
+                    lambda: connector._handle_event(trigger_id, connection, input, event))
+
+            def subscribe(self, trigger_id, connection, input, callback_url):
+                return connector._guard(
+                    trigger_id,
+                    lambda: connector._subscribe(trigger_id, connection, input, callback_url))
+
+            def unsubscribe(self, trigger_id, connection, input, subscription):
+                return connector._guard(
+                    trigger_id,
+                    lambda: connector._unsubscribe(trigger_id, connection, input, subscription))
 
         return Provider, Trigger
 

@@ -23,6 +23,7 @@ mod memory;
 mod peer;
 mod raw;
 mod report;
+mod signed;
 mod stats;
 mod transform;
 mod triggers;
@@ -101,7 +102,7 @@ fn main() -> Result<()> {
 
     let mut report = Report::default();
     type Figure = fn(&Ctx, &mut Report) -> Result<()>;
-    let figures: [(u8, &str, Figure); 6] = [
+    let figures: [(u8, &str, Figure); 7] = [
         (1, "compile versus cached load", compile::figure1),
         (
             2,
@@ -116,6 +117,7 @@ fn main() -> Result<()> {
         (7, "the Extism peer", peer::figure7),
         (8, "1,000 polling triggers", triggers::figure8),
         (9, "resident memory", memory::figure9),
+        (10, "signed load under a trust policy", signed::figure10),
     ];
     for (figure, name, run) in figures {
         let covers: &[u8] = if figure == 2 {

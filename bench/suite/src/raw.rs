@@ -22,6 +22,18 @@ wasmtime::component::bindgen!({
 /// The bench connector needs no connection.
 const NO_CONNECTION: Vec<(String, String)> = Vec::new();
 
+/// The call context of contract 0.2.0, as little as a caller can pass: no
+/// run, no step, the first attempt. Made per call, as a host makes one.
+fn no_context() -> connector::provider::types::CallContext {
+    connector::provider::types::CallContext {
+        run_id: String::new(),
+        step: String::new(),
+        attempt: 1,
+        idempotency_key: String::new(),
+        remaining_ms: u64::MAX,
+    }
+}
+
 /// The store data of a raw call.
 pub struct RawState {
     wasi: WasiCtx,
@@ -98,7 +110,7 @@ impl Raw {
         let guest = self.pre.instantiate(&mut store).expect("instantiate");
         let response = guest
             .connector_provider_provider()
-            .call_invoke(&mut store, operation, &NO_CONNECTION, input)
+            .call_invoke(&mut store, operation, &NO_CONNECTION, input, &no_context())
             .expect("call")
             .expect("invoke");
         response.body.len()
@@ -130,7 +142,13 @@ impl Live<'_> {
         let response = self
             .guest
             .connector_provider_provider()
-            .call_invoke(&mut self.store, operation, &NO_CONNECTION, input)
+            .call_invoke(
+                &mut self.store,
+                operation,
+                &NO_CONNECTION,
+                input,
+                &no_context(),
+            )
             .expect("call")
             .expect("invoke");
         response.body.len()

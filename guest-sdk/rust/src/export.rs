@@ -1,22 +1,28 @@
 //! The contract's exports for any [`Connector`]: dispatch by operation id,
-//! and the errors for ids the connector does not have.
+//! and the errors for ids (and properties) the connector does not have.
 
 use std::marker::PhantomData;
+
+use serde_json::Value;
 
 use crate::bindings::connector::provider::types as wit;
 use crate::bindings::exports::connector::provider::{provider, trigger};
 use crate::context::{Connection, Context};
 use crate::error::Error;
-use crate::operations::{Handler, Operations};
+use crate::input::{bad_input, parse_object};
+use crate::operations::{Entry, Handler, Operations};
+use crate::push::{Event, Push, SubscribeFn, UnsubscribeFn};
 use crate::{Connector, Service};
 
 /// The component's exports for the connector `C`; [`crate::export_connector!`]
 /// names it.
 pub struct Exports<C>(PhantomData<C>);
 
+type Outcome<T> = Result<T, wit::ConnectorError>;
+
 /// The registered operations. Each call runs in a fresh instance, so they
 /// are registered per call; registering is cheap (schemas are derived only
-/// for `list-operations`).
+/// when a call needs them).
 fn registry<C: Connector>() -> Operations {
     let mut ops = Operations::new();
     C::operations(&mut ops);
@@ -50,16 +56,49 @@ fn no_triggers<C: Connector>(id: &str) -> Error {
     )
 }
 
-/// The error of the push-trigger functions: the crate supports polling
-/// triggers only (the host does not deliver push events yet).
-fn not_a_push_trigger<C: Connector>(ops: &Operations, id: &str) -> Error {
+/// The push trigger `id`, or the error that says why there is none.
+fn push_trigger<'a, C: Connector>(
+    ops: &'a Operations,
+    id: &str,
+) -> Result<(&'a Entry, &'a Push), Error> {
     if !ops.has_triggers() {
-        return no_triggers::<C>(id);
+        return Err(no_triggers::<C>(id));
     }
-    Error::invalid_input(
-        "not-a-push-trigger",
-        format!("`{id}` is not a push trigger: this connector has none"),
-    )
+    match ops.find(id) {
+        Some(
+            entry @ Entry {
+                handler: Handler::Push(push),
+                ..
+            },
+        ) => Ok((entry, push)),
+        _ => Err(Error::invalid_input(
+            "not-a-push-trigger",
+            format!(
+                "the {} connector has no push trigger named `{id}`",
+                service_id::<C>()
+            ),
+        )),
+    }
+}
+
+/// The subscription handlers of the push trigger `id`.
+fn subscribed<'a, C: Connector>(
+    ops: &'a Operations,
+    id: &str,
+) -> Result<(&'a Entry, &'a (SubscribeFn, UnsubscribeFn)), Error> {
+    let (entry, push) = push_trigger::<C>(ops, id)?;
+    let handlers = push.subscription.as_ref().ok_or_else(|| {
+        Error::invalid_input(
+            "no-subscription",
+            format!("the push trigger `{id}` does not need a subscription"),
+        )
+    })?;
+    Ok((entry, handlers))
+}
+
+/// An operation's input, parsed and checked against its schema's bounds.
+fn checked_input(entry: &Entry, input: &str) -> Result<Value, Error> {
+    parse_object(input, &entry.input_schema())
 }
 
 impl<C: Connector> provider::Guest for Exports<C> {
@@ -71,7 +110,7 @@ impl<C: Connector> provider::Guest for Exports<C> {
         registry::<C>().manifests()
     }
 
-    fn check_connection(connection: Vec<(String, String)>) -> Result<(), wit::ConnectorError> {
+    fn check_connection(connection: Vec<(String, String)>) -> Outcome<()> {
         C::check_connection(&Connection::new(connection)).map_err(Into::into)
     }
 
@@ -79,13 +118,49 @@ impl<C: Connector> provider::Guest for Exports<C> {
         operation_id: String,
         connection: Vec<(String, String)>,
         input: String,
-    ) -> Result<wit::Response, wit::ConnectorError> {
+        context: wit::CallContext,
+    ) -> Outcome<wit::Response> {
         let ops = registry::<C>();
-        let Some(Handler::Action(run)) = ops.find(&operation_id).map(|e| &e.handler) else {
+        let Some(entry) = ops.find(&operation_id) else {
             return Err(unknown::<C>(&operation_id, "action").into());
         };
+        let Handler::Action(run) = &entry.handler else {
+            return Err(unknown::<C>(&operation_id, "action").into());
+        };
+        let input = checked_input(entry, &input)?;
+        let ctx = Context::new(&operation_id, Connection::new(connection)).with_call(context);
+        run(&ctx, input).map_err(Into::into)
+    }
+
+    fn dynamic_values(
+        operation_id: String,
+        property: String,
+        connection: Vec<(String, String)>,
+        input: String,
+    ) -> Outcome<Vec<wit::DynamicValue>> {
+        let ops = registry::<C>();
+        let Some(entry) = ops.find(&operation_id) else {
+            return Err(unknown::<C>(&operation_id, "operation").into());
+        };
+        let Some(dynamic) = entry.dynamic(&property) else {
+            return Err(Error::invalid_input(
+                "no-dynamic-values",
+                format!(
+                    "the input property `{property}` of `{operation_id}` has no dynamic values"
+                ),
+            )
+            .into());
+        };
+        // The inputs filled so far: partial, so only their syntax is checked.
+        let input: Value = serde_json::from_str(&input).map_err(bad_input)?;
+        if !input.is_object() {
+            return Err(bad_input(format!("expected an object, got {input}")).into());
+        }
         let ctx = Context::new(&operation_id, Connection::new(connection));
-        run(&ctx, &input).map_err(Into::into)
+        (dynamic.handler)(&ctx, &input)?
+            .into_iter()
+            .map(|choice| choice.into_wit().map_err(Into::into))
+            .collect()
     }
 }
 
@@ -95,32 +170,71 @@ impl<C: Connector> trigger::Guest for Exports<C> {
         connection: Vec<(String, String)>,
         input: String,
         state: Option<String>,
-    ) -> Result<wit::PollResult, wit::ConnectorError> {
+        context: wit::CallContext,
+    ) -> Outcome<wit::PollResult> {
         let ops = registry::<C>();
         if !ops.has_triggers() {
             return Err(no_triggers::<C>(&trigger_id).into());
         }
-        let Some(Handler::Poll(run)) = ops.find(&trigger_id).map(|e| &e.handler) else {
+        let Some(entry) = ops.find(&trigger_id) else {
             return Err(unknown::<C>(&trigger_id, "polling trigger").into());
         };
-        let ctx = Context::new(&trigger_id, Connection::new(connection));
-        run(&ctx, &input, state.as_deref()).map_err(Into::into)
+        let Handler::Poll(run) = &entry.handler else {
+            return Err(unknown::<C>(&trigger_id, "polling trigger").into());
+        };
+        let input = checked_input(entry, &input)?;
+        let ctx = Context::new(&trigger_id, Connection::new(connection)).with_call(context);
+        run(&ctx, input, state.as_deref()).map_err(Into::into)
     }
 
     fn push_binding(
         trigger_id: String,
         _connection: Vec<(String, String)>,
-        _input: String,
-    ) -> Result<wit::Binding, wit::ConnectorError> {
-        Err(not_a_push_trigger::<C>(&registry::<C>(), &trigger_id).into())
+        input: String,
+    ) -> Outcome<wit::Binding> {
+        let ops = registry::<C>();
+        let (entry, push) = push_trigger::<C>(&ops, &trigger_id)?;
+        (push.check_input)(checked_input(entry, &input)?)?;
+        Ok(push.binding())
     }
 
     fn handle_event(
         trigger_id: String,
-        _connection: Vec<(String, String)>,
-        _input: String,
-        _event: wit::RawEvent,
-    ) -> Result<Vec<wit::TriggerItem>, wit::ConnectorError> {
-        Err(not_a_push_trigger::<C>(&registry::<C>(), &trigger_id).into())
+        connection: Vec<(String, String)>,
+        input: String,
+        event: wit::RawEvent,
+    ) -> Outcome<Vec<wit::TriggerItem>> {
+        let ops = registry::<C>();
+        let (entry, push) = push_trigger::<C>(&ops, &trigger_id)?;
+        let input = checked_input(entry, &input)?;
+        let ctx = Context::new(&trigger_id, Connection::new(connection));
+        (push.handle)(&ctx, input, &Event::from_wit(event)).map_err(Into::into)
+    }
+
+    fn subscribe(
+        trigger_id: String,
+        connection: Vec<(String, String)>,
+        input: String,
+        callback_url: String,
+    ) -> Outcome<wit::Subscription> {
+        let ops = registry::<C>();
+        let (entry, (subscribe, _)) = subscribed::<C>(&ops, &trigger_id)?;
+        let input = checked_input(entry, &input)?;
+        let ctx = Context::new(&trigger_id, Connection::new(connection));
+        let data = subscribe(&ctx, input, &callback_url)?;
+        Ok(wit::Subscription { data })
+    }
+
+    fn unsubscribe(
+        trigger_id: String,
+        connection: Vec<(String, String)>,
+        input: String,
+        subscription: wit::Subscription,
+    ) -> Outcome<()> {
+        let ops = registry::<C>();
+        let (entry, (_, unsubscribe)) = subscribed::<C>(&ops, &trigger_id)?;
+        let input = checked_input(entry, &input)?;
+        let ctx = Context::new(&trigger_id, Connection::new(connection));
+        unsubscribe(&ctx, input, &subscription.data).map_err(Into::into)
     }
 }

@@ -4,7 +4,7 @@
 //! service and registers its operations, each a plain function from a typed
 //! input to a typed output (or a typed [`Error`]). [`export_connector!`]
 //! turns it into the component's exports. The crate generates the bindings
-//! for the contract (`wit/provider.wit`) itself, so a connector crate needs
+//! for the contract (`wit/provider.wit`, `connector:provider@0.2.0`) itself, so a connector crate needs
 //! no `wit_bindgen::generate!` of its own.
 //!
 //! ```ignore
@@ -46,17 +46,38 @@
 //! export_connector!(Hello);
 //! ```
 //!
+//! Besides actions (`ops.action`) and polling triggers
+//! (`ops.polling_trigger`), the contract's 0.2.0 additions:
+//! - **call context**: [`Context::run_id`], [`Context::step`],
+//!   [`Context::attempt`], [`Context::idempotency_key`] and
+//!   [`Context::remaining`] tell an action or a poll which run, step and
+//!   attempt makes the call (pass the idempotency key to an API that
+//!   deduplicates, so that a retried step does not do its work twice);
+//! - **dynamic values**: `ops.action(..).dynamic_values("project", &[],
+//!   handler)` offers choices for an input property (a designer's dropdown);
+//!   the crate writes the keyword `x-dynamic-values` into that property's
+//!   schema, which is what tells the host to ask;
+//! - **push triggers** fed by the host's webhook (`ops.push_trigger(id,
+//!   summary, handler)`, `handler(ctx, input, &Event)`), and for event sources
+//!   that must be told where to send events,
+//!   `.subscription(subscribe, unsubscribe)`, which sets
+//!   `needs-subscription`: the host calls `subscribe(ctx, input,
+//!   callback_url)` when the trigger starts and stores what it returns, and
+//!   `unsubscribe(ctx, input, subscription)` when the trigger is removed.
+//!
 //! What the crate does for every connector, so that its author does not:
 //! - parses each input into the handler's input type; an input that does
-//!   not fit is an `invalid-input` `bad-input` error, never a panic (the host
-//!   validates inputs against the schemas first, but a connector must not
-//!   trust that blindly);
+//!   not fit (not an object, of the wrong type, out of the schema's
+//!   `minimum`/`maximum` or `minLength`/`maxLength`) is an `invalid-input`
+//!   `bad-input` error, never a panic (the host validates inputs against the
+//!   schemas first, but a connector must not trust that blindly);
 //! - parses a trigger's state into the handler's state type; a state that
 //!   does not fit is an `invalid-input` `bad-state` error, as the contract asks;
 //! - serializes outputs and states, and derives JSON Schemas from the input
 //!   and output types with [`schemars`] (or takes hand-written ones);
-//! - answers unknown operation ids, and the push-trigger functions of a
-//!   connector without push triggers, with `invalid-input` errors.
+//! - answers unknown operation ids, properties without dynamic values, and
+//!   the push-trigger and subscription functions of operations that are not
+//!   push triggers (or need no subscription), with `invalid-input` errors.
 
 // The bindings' export macro expands in the connector's crate and names this
 // crate's items by `::connector_sdk::...`; inside this crate that name must
@@ -64,10 +85,14 @@
 extern crate self as connector_sdk;
 
 mod context;
+mod dynamic;
 mod error;
 mod export;
+mod input;
 pub mod log;
 mod operations;
+mod push;
+mod reply;
 mod service;
 
 /// The bindings generated from the contract. Most connectors need none of
@@ -87,11 +112,12 @@ pub mod bindings {
 }
 
 pub use context::{Connection, Context};
+pub use dynamic::{Choice, KEYWORD as DYNAMIC_VALUES_KEYWORD};
 pub use error::{Error, ErrorKind, Result};
 pub use export::Exports;
-pub use operations::{
-    IntoReply, Item, ItemMode, OperationBuilder, Operations, Poll, Reply, Visibility,
-};
+pub use operations::{ItemMode, OperationBuilder, Operations, Visibility};
+pub use push::Event;
+pub use reply::{IntoReply, Item, Poll, Reply};
 pub use service::{Parameter, ParameterKind, Service};
 
 /// Re-exported so that connectors derive with the versions this crate uses.
@@ -102,9 +128,9 @@ pub use serde_json::{self, Value, json};
 /// What most connectors import: `use connector_sdk::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Connection, Connector, Context, Deserialize, Error, ErrorKind, Item, ItemMode, JsonSchema,
-        Operations, Parameter, Poll, Reply, Result, Serialize, Service, Value, Visibility,
-        export_connector, json,
+        Choice, Connection, Connector, Context, Deserialize, Error, ErrorKind, Event, Item,
+        ItemMode, JsonSchema, Operations, Parameter, Poll, Reply, Result, Serialize, Service,
+        Value, Visibility, export_connector, json,
     };
 }
 

@@ -1,6 +1,8 @@
 //! Operations: their manifests (id, summary, schemas, trigger settings) and
 //! the typed handlers that run them.
 
+use std::borrow::Cow;
+
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
 use serde::Serialize;
@@ -9,7 +11,11 @@ use serde_json::Value;
 
 use crate::bindings::connector::provider::types as wit;
 use crate::context::Context;
+use crate::dynamic::{Choice, Dynamic, annotate};
 use crate::error::{Error, Result};
+use crate::input::{to_json, typed};
+use crate::push::{Event, Push, read_subscription};
+use crate::reply::{IntoReply, Item, Poll};
 
 /// Whether a poll's items are delivered together or one event each.
 pub use wit::ItemMode;
@@ -19,141 +25,28 @@ pub use wit::Visibility;
 /// The recurrence a polling trigger gets unless it says otherwise.
 const DEFAULT_RECURRENCE_SECONDS: u32 = 60;
 
-/// An action's answer: an HTTP-like status and a body.
-///
-/// A handler that returns a plain body answers 200; one that needs another
-/// status (201 for "created", 202 for "accepted") returns a `Reply`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reply<T> {
-    /// The status code, 100-599.
-    pub status: u16,
-    /// The body; it must be valid against the output schema.
-    pub body: T,
-}
+type ActionFn = Box<dyn Fn(&Context, Value) -> Result<wit::Response>>;
+type PollFn = Box<dyn Fn(&Context, Value, Option<&str>) -> Result<wit::PollResult>>;
 
-impl<T> Reply<T> {
-    /// 200 OK.
-    pub fn ok(body: T) -> Self {
-        Self::with_status(200, body)
-    }
-
-    /// 201 Created.
-    pub fn created(body: T) -> Self {
-        Self::with_status(201, body)
-    }
-
-    /// Any status.
-    pub fn with_status(status: u16, body: T) -> Self {
-        Self { status, body }
-    }
-}
-
-/// What an action handler may return: a body (answered with 200) or a
-/// [`Reply`] with its own status.
-pub trait IntoReply {
-    /// The body's type, whose schema is the output schema.
-    type Body: Serialize;
-    /// The status and the body.
-    fn into_reply(self) -> Reply<Self::Body>;
-}
-
-impl<T: Serialize> IntoReply for T {
-    type Body = T;
-    fn into_reply(self) -> Reply<T> {
-        Reply::ok(self)
-    }
-}
-
-impl<T: Serialize> IntoReply for Reply<T> {
-    type Body = T;
-    fn into_reply(self) -> Reply<T> {
-        self
-    }
-}
-
-/// One thing a trigger found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Item<B> {
-    /// A stable id: the same thing found again has the same id, so that the
-    /// host can deliver it exactly once to a consumer that keeps ids.
-    pub id: String,
-    /// The body; it must be valid against the trigger's output schema.
-    pub body: B,
-}
-
-impl<B> Item<B> {
-    /// An item.
-    pub fn new(id: impl Into<String>, body: B) -> Self {
-        Self {
-            id: id.into(),
-            body,
-        }
-    }
-}
-
-/// What one poll found, and the state for the next poll.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Poll<B, S> {
-    /// Items found, oldest first.
-    pub items: Vec<Item<B>>,
-    /// The state to pass to the next poll; `None` keeps the current one.
-    /// The host commits it only once every item has been delivered.
-    pub state: Option<S>,
-    /// When to poll next, in milliseconds; `Some(0)` asks to be polled again
-    /// at once because more items wait. `None` keeps the recurrence.
-    pub poll_again_after_ms: Option<u64>,
-}
-
-impl<B, S> Poll<B, S> {
-    /// A poll that found `items` and keeps the current state.
-    pub fn new(items: Vec<Item<B>>) -> Self {
-        Self {
-            items,
-            state: None,
-            poll_again_after_ms: None,
-        }
-    }
-
-    /// Sets the state for the next poll.
-    pub fn state(mut self, state: S) -> Self {
-        self.state = Some(state);
-        self
-    }
-
-    /// Asks to be polled again at once: more items wait.
-    pub fn poll_again_now(mut self) -> Self {
-        self.poll_again_after_ms = Some(0);
-        self
-    }
-
-    /// Asks to be polled again after `ms` milliseconds.
-    pub fn poll_again_after_ms(mut self, ms: u64) -> Self {
-        self.poll_again_after_ms = Some(ms);
-        self
-    }
-}
-
-type ActionFn = Box<dyn Fn(&Context, &str) -> Result<wit::Response>>;
-type PollFn = Box<dyn Fn(&Context, &str, Option<&str>) -> Result<wit::PollResult>>;
-
-/// How an operation runs, with its input (and state) as JSON text.
+/// How an operation runs, with its input already parsed into a JSON object
+/// whose bounds were checked (and a poll's state as JSON text).
 pub(crate) enum Handler {
     Action(ActionFn),
     Poll(PollFn),
+    Push(Push),
 }
 
-/// A schema given by hand, or derived from a type when it is asked for
-/// (only `list-operations` needs schemas, so other calls never derive them).
+/// A schema given by hand, or derived from a type when it is asked for.
 enum SchemaSource {
     Given(Value),
     Derived(fn() -> Value),
 }
 
 impl SchemaSource {
-    fn text(&self) -> String {
+    fn value(&self) -> Cow<'_, Value> {
         match self {
-            SchemaSource::Given(value) => value.to_string(),
-            SchemaSource::Derived(derive) => derive().to_string(),
+            SchemaSource::Given(value) => Cow::Borrowed(value),
+            SchemaSource::Derived(derive) => Cow::Owned(derive()),
         }
     }
 }
@@ -169,20 +62,33 @@ pub(crate) struct Entry {
     output_schema: SchemaSource,
     trigger: Option<wit::TriggerSettings>,
     pub(crate) handler: Handler,
+    pub(crate) dynamics: Vec<Dynamic>,
+}
+
+impl Entry {
+    /// The input schema, as the bounds of an input are checked against it.
+    pub(crate) fn input_schema(&self) -> Cow<'_, Value> {
+        self.input_schema.value()
+    }
+
+    /// The dynamic values of `property`, if it has any.
+    pub(crate) fn dynamic(&self, property: &str) -> Option<&Dynamic> {
+        self.dynamics.iter().find(|d| d.property == property)
+    }
 }
 
 /// The operations of a connector, registered in [`crate::Connector::operations`].
 ///
-/// `action` and `polling_trigger` derive the input and output schemas from
-/// the handler's types (with [`schemars`]; doc comments become
-/// descriptions, `#[serde(deny_unknown_fields)]` closes the object); the
-/// `_with_schemas` variants take hand-written JSON Schemas instead.
+/// `action`, `polling_trigger` and `push_trigger` derive the input and
+/// output schemas from the handler's types (with [`schemars`]; doc comments
+/// become descriptions, `#[serde(deny_unknown_fields)]` closes the object);
+/// the `_with_schemas` variants take hand-written JSON Schemas instead.
 #[derive(Default)]
 pub struct Operations {
     entries: Vec<Entry>,
 }
 
-/// Sets the optional parts of an operation's manifest, e.g.
+/// Sets the optional parts of an operation, e.g.
 /// `ops.action(..).description("..").visibility(Visibility::Advanced);`.
 pub struct OperationBuilder<'a> {
     entry: &'a mut Entry,
@@ -213,19 +119,82 @@ impl OperationBuilder<'_> {
         self
     }
 
-    /// For triggers: how often to poll when the operator does not say.
+    /// For polling triggers: how often to poll when the operator does not say.
     pub fn every_seconds(self, seconds: u32) -> Self {
-        if let Some(trigger) = &mut self.entry.trigger {
+        if let Some(trigger) = &mut self.entry.trigger
+            && self.entry.kind == wit::OperationKind::PollingTrigger
+        {
             trigger.default_recurrence_seconds = seconds;
         }
         self
     }
 
-    /// For triggers: whether a poll's items are one event or one each
-    /// (default: split, one event per item).
+    /// For triggers: whether a poll's (or an event's) items are one event or
+    /// one each (default: split, one event per item).
     pub fn item_mode(self, mode: ItemMode) -> Self {
         if let Some(trigger) = &mut self.entry.trigger {
             trigger.item_mode = mode;
+        }
+        self
+    }
+
+    /// Offers choices for the input property `property`: the host (for a
+    /// designer's dropdown) calls `handler(ctx, inputs)` with the inputs
+    /// filled so far, a JSON object that may be partial and is not checked
+    /// against the schema. `depends_on` names the properties the list is
+    /// computed from (empty when none). The property's schema gets the
+    /// keyword `x-dynamic-values` (`{"depends-on": [...]}`), which is what
+    /// tells the host to ask.
+    pub fn dynamic_values<F>(self, property: &str, depends_on: &[&str], handler: F) -> Self
+    where
+        F: Fn(&Context, &Value) -> Result<Vec<Choice>> + 'static,
+    {
+        self.entry.dynamics.retain(|d| d.property != property);
+        self.entry.dynamics.push(Dynamic {
+            property: property.into(),
+            depends_on: depends_on.iter().map(|s| s.to_string()).collect(),
+            handler: Box::new(handler),
+        });
+        self
+    }
+
+    /// For push triggers: the path the host's webhook listens on for this
+    /// trigger (default `/hooks/<trigger id>`).
+    pub fn webhook_path(self, path: &str) -> Self {
+        if let Handler::Push(push) = &mut self.entry.handler {
+            push.path = path.into();
+        }
+        self
+    }
+
+    /// For push triggers whose event source must be told where to send
+    /// events: when the trigger starts the host calls `subscribe(ctx, input,
+    /// callback_url)`, which registers the callback at the source and returns
+    /// what is needed to undo it (`S`, e.g. the id the source gave; the host
+    /// stores it); when the trigger is removed the host calls
+    /// `unsubscribe(ctx, input, subscription)`. Sets `needs-subscription`.
+    /// An already ended subscription should not be an error.
+    pub fn subscription<I, S, FS, FU>(self, subscribe: FS, unsubscribe: FU) -> Self
+    where
+        I: DeserializeOwned + 'static,
+        S: Serialize + DeserializeOwned + 'static,
+        FS: Fn(&Context, I, &str) -> Result<S> + 'static,
+        FU: Fn(&Context, I, S) -> Result<()> + 'static,
+    {
+        if let (Handler::Push(push), Some(trigger)) =
+            (&mut self.entry.handler, &mut self.entry.trigger)
+        {
+            trigger.needs_subscription = true;
+            push.subscription = Some((
+                Box::new(move |ctx, input, callback| {
+                    let subscription = subscribe(ctx, typed(input)?, callback)?;
+                    to_json(&subscription, "subscription")
+                }),
+                Box::new(move |ctx, input, data| {
+                    let subscription = read_subscription::<S>(data)?;
+                    unsubscribe(ctx, typed(input)?, subscription)
+                }),
+            ));
         }
         self
     }
@@ -330,6 +299,57 @@ impl Operations {
         )
     }
 
+    /// Registers a push trigger fed by the host's webhook (at
+    /// `/hooks/<id>`, or the builder's `webhook_path`), whose schemas are
+    /// derived from its input type and its items' body type:
+    /// `handler(ctx, input, event)` turns one request into items. Chain
+    /// `.subscription(subscribe, unsubscribe)` when the event source must be
+    /// told the callback URL.
+    pub fn push_trigger<I, B, F>(
+        &mut self,
+        id: &str,
+        summary: &str,
+        handler: F,
+    ) -> OperationBuilder<'_>
+    where
+        I: DeserializeOwned + JsonSchema + 'static,
+        B: Serialize + JsonSchema + 'static,
+        F: Fn(&Context, I, &Event) -> Result<Vec<Item<B>>> + 'static,
+    {
+        self.push(
+            id,
+            summary,
+            wit::OperationKind::PushTrigger,
+            SchemaSource::Derived(input_schema::<I>),
+            SchemaSource::Derived(output_schema::<B>),
+            Handler::Push(push_handler(id, handler)),
+        )
+    }
+
+    /// Registers a push trigger with hand-written JSON Schemas.
+    pub fn push_trigger_with_schemas<I, B, F>(
+        &mut self,
+        id: &str,
+        summary: &str,
+        input_schema: Value,
+        output_schema: Value,
+        handler: F,
+    ) -> OperationBuilder<'_>
+    where
+        I: DeserializeOwned + 'static,
+        B: Serialize + 'static,
+        F: Fn(&Context, I, &Event) -> Result<Vec<Item<B>>> + 'static,
+    {
+        self.push(
+            id,
+            summary,
+            wit::OperationKind::PushTrigger,
+            SchemaSource::Given(input_schema),
+            SchemaSource::Given(output_schema),
+            Handler::Push(push_handler(id, handler)),
+        )
+    }
+
     fn push(
         &mut self,
         id: &str,
@@ -341,11 +361,15 @@ impl Operations {
     ) -> OperationBuilder<'_> {
         let trigger = match kind {
             wit::OperationKind::Action => None,
-            _ => Some(wit::TriggerSettings {
-                default_recurrence_seconds: DEFAULT_RECURRENCE_SECONDS,
-                item_mode: ItemMode::Split,
-            }),
-        };
+            wit::OperationKind::PollingTrigger => Some(DEFAULT_RECURRENCE_SECONDS),
+            // A push trigger is not polled: the contract asks for 0.
+            wit::OperationKind::PushTrigger => Some(0),
+        }
+        .map(|default_recurrence_seconds| wit::TriggerSettings {
+            default_recurrence_seconds,
+            item_mode: ItemMode::Split,
+            needs_subscription: false,
+        });
         self.entries.push(Entry {
             id: id.into(),
             summary: summary.into(),
@@ -356,6 +380,7 @@ impl Operations {
             output_schema,
             trigger,
             handler,
+            dynamics: Vec::new(),
         });
         let entry = self.entries.last_mut().expect("an entry was just pushed");
         OperationBuilder { entry }
@@ -374,19 +399,24 @@ impl Operations {
     }
 
     /// The manifests, as `list-operations` returns them (with the schemas as
-    /// JSON text); for a connector's own unit tests.
+    /// JSON text, `x-dynamic-values` written into the properties that have
+    /// dynamic values); for a connector's own unit tests too.
     pub fn manifests(&self) -> Vec<wit::Operation> {
         self.entries
             .iter()
-            .map(|entry| wit::Operation {
-                id: entry.id.clone(),
-                summary: entry.summary.clone(),
-                description: entry.description.clone(),
-                visibility: entry.visibility,
-                kind: entry.kind,
-                input_schema: entry.input_schema.text(),
-                output_schema: entry.output_schema.text(),
-                trigger: entry.trigger,
+            .map(|entry| {
+                let mut input = entry.input_schema.value().into_owned();
+                annotate(&mut input, &entry.dynamics);
+                wit::Operation {
+                    id: entry.id.clone(),
+                    summary: entry.summary.clone(),
+                    description: entry.description.clone(),
+                    visibility: entry.visibility,
+                    kind: entry.kind,
+                    input_schema: input.to_string(),
+                    output_schema: entry.output_schema.value().to_string(),
+                    trigger: entry.trigger,
+                }
             })
             .collect()
     }
@@ -410,29 +440,16 @@ fn output_schema<T: JsonSchema>() -> Value {
         .to_value()
 }
 
-/// Parses an operation's JSON input. The host validates inputs against the
-/// schema first, but a connector must not trust that blindly: an input that
-/// does not fit is an `invalid-input` error, never a panic. Inputs are JSON
-/// objects; anything else is refused before serde sees it (serde would
-/// read a struct whose fields all have defaults from `[]`).
-fn parse_input<I: DeserializeOwned>(input: &str) -> Result<I> {
-    let bad_input = |why: String| {
-        Error::invalid_input(
-            "bad-input",
-            format!("the input does not fit the schema: {why}"),
-        )
-    };
-    let value: Value = serde_json::from_str(input).map_err(|e| bad_input(e.to_string()))?;
-    if !value.is_object() {
-        return Err(bad_input(format!("expected an object, got {value}")));
-    }
-    serde_json::from_value(value).map_err(|e| bad_input(e.to_string()))
-}
-
-/// Serializes an output body, an item's body or a state.
-fn to_json<T: Serialize>(value: &T, what: &str) -> Result<String> {
-    serde_json::to_string(value)
-        .map_err(|e| Error::internal("serialize", format!("cannot serialize the {what}: {e}")))
+fn items<B: Serialize>(items: &[Item<B>]) -> Result<Vec<wit::TriggerItem>> {
+    items
+        .iter()
+        .map(|item| {
+            Ok(wit::TriggerItem {
+                id: item.id.clone(),
+                body: to_json(&item.body, "item")?,
+            })
+        })
+        .collect()
 }
 
 fn action_handler<I, O, F>(handler: F) -> ActionFn
@@ -442,7 +459,7 @@ where
     F: Fn(&Context, I) -> Result<O> + 'static,
 {
     Box::new(move |ctx, input| {
-        let reply = handler(ctx, parse_input(input)?)?.into_reply();
+        let reply = handler(ctx, typed(input)?)?.into_reply();
         Ok(wit::Response {
             status: reply.status,
             body: to_json(&reply.body, "output")?,
@@ -458,7 +475,7 @@ where
     F: Fn(&Context, I, Option<S>) -> Result<Poll<B, S>> + 'static,
 {
     Box::new(move |ctx, input, state| {
-        let input = parse_input(input)?;
+        let input = typed(input)?;
         let state = state
             .map(|text| {
                 serde_json::from_str::<S>(text).map_err(|e| {
@@ -473,18 +490,8 @@ where
             })
             .transpose()?;
         let poll = handler(ctx, input, state)?;
-        let items = poll
-            .items
-            .iter()
-            .map(|item| {
-                Ok(wit::TriggerItem {
-                    id: item.id.clone(),
-                    body: to_json(&item.body, "item")?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
         Ok(wit::PollResult {
-            items,
+            items: items(&poll.items)?,
             state: poll
                 .state
                 .as_ref()
@@ -493,4 +500,18 @@ where
             poll_again_after_ms: poll.poll_again_after_ms,
         })
     })
+}
+
+fn push_handler<I, B, F>(id: &str, handler: F) -> Push
+where
+    I: DeserializeOwned + 'static,
+    B: Serialize + 'static,
+    F: Fn(&Context, I, &Event) -> Result<Vec<Item<B>>> + 'static,
+{
+    Push {
+        path: format!("/hooks/{id}"),
+        check_input: Box::new(|input| typed::<I>(input).map(|_| ())),
+        handle: Box::new(move |ctx, input, event| items(&handler(ctx, typed(input)?, event)?)),
+        subscription: None,
+    }
 }

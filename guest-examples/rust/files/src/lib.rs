@@ -10,14 +10,16 @@
 //! Layout:
 //! - [`manifest`]: the service description and the operations' schemas;
 //! - [`paths`]: the root and the validation of relative paths;
-//! - [`ops`]: the actions (`list-files`, `read-file`, `write-file`, `delete-file`);
+//! - [`ops`]: the actions (`list-files`, `read-file`, `write-file`,
+//!   `delete-file`), and the dynamic values of a file's `path` (the files of
+//!   the granted directory, for a designer's dropdown);
 //! - [`trigger`]: the polling trigger `file-added-or-changed`;
 //! - [`error`]: the mapping from I/O errors to the contract's errors.
 //!
 //! It is written with the `connector-sdk` helper crate (`guest-sdk/rust`),
 //! which generates the bindings, parses inputs and states, dispatches
-//! operations and answers the push-trigger functions (this connector has
-//! no push trigger).
+//! operations and dynamic values, and answers the push-trigger functions
+//! (this connector has no push trigger).
 
 mod error;
 mod manifest;

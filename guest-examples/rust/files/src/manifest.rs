@@ -133,7 +133,9 @@ pub fn register(ops: &mut Operations) {
             &["path", "content", "size"],
         ),
         ops::read_file,
-    );
+    )
+    // A designer offers the granted directory's files for `path`.
+    .dynamic_values("path", &[], ops::file_choices);
     action(
         ops,
         WRITE_FILE,
@@ -189,7 +191,8 @@ pub fn register(ops: &mut Operations) {
         ),
         ops::delete_file,
     )
-    .visibility(Visibility::Advanced);
+    .visibility(Visibility::Advanced)
+    .dynamic_values("path", &[], ops::file_choices);
     ops.polling_trigger_with_schemas(
         FILE_ADDED_OR_CHANGED,
         "When a file is added or changed",
@@ -344,6 +347,18 @@ mod tests {
                 assert!(schema["required"].is_array(), "{}", op.id);
                 assert_eq!(schema["additionalProperties"], false, "{}", op.id);
             }
+        }
+    }
+
+    #[test]
+    fn the_file_paths_offer_dynamic_values() {
+        let mut ops = Operations::new();
+        register(&mut ops);
+        for op in ops.manifests() {
+            let schema: Value = serde_json::from_str(&op.input_schema).unwrap();
+            let dynamic = schema["properties"]["path"].get(connector_sdk::DYNAMIC_VALUES_KEYWORD);
+            let expected = [READ_FILE, DELETE_FILE].contains(&op.id.as_str());
+            assert_eq!(dynamic.is_some(), expected, "{}", op.id);
         }
     }
 }

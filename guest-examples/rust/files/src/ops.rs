@@ -13,7 +13,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
 
-use connector_sdk::{Context, Error, ErrorKind, Reply, Result, log};
+use connector_sdk::{Choice, Context, Error, ErrorKind, Reply, Result, Value, log};
 
 use crate::error::{error, invalid_input, io_error, not_found};
 use crate::paths::{RelPath, Root, modified_nanos, unix_seconds};
@@ -102,6 +102,33 @@ pub(crate) fn list_files(ctx: &Context, input: ListFilesInput) -> Result<ListFil
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(ListFilesOutput { files })
+}
+
+/// At most this many files are offered as choices of a `path`: a designer's
+/// dropdown is no place for a whole disk, and the call must stay quick.
+pub const MAX_CHOICES: usize = 500;
+
+/// The dynamic values of `read-file`'s and `delete-file`'s `path`: the
+/// regular files of the whole tree under the root, by path (each titled
+/// with its size), at most [`MAX_CHOICES`] of them.
+pub(crate) fn file_choices(ctx: &Context, _input: &Value) -> Result<Vec<Choice>> {
+    let listing = list_files(
+        ctx,
+        ListFilesInput {
+            path: default_folder(),
+            recursive: true,
+        },
+    )?;
+    Ok(listing
+        .files
+        .into_iter()
+        .filter(|entry| !entry.is_dir)
+        .take(MAX_CHOICES)
+        .map(|entry| {
+            let title = format!("{} ({} bytes)", entry.path, entry.size);
+            Choice::new(entry.path, title)
+        })
+        .collect())
 }
 
 /// Input of `read-file`.

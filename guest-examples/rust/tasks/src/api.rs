@@ -39,6 +39,27 @@ impl Api {
         self.send(Request::post(format!("{}{path}", self.base)).json(body))
     }
 
+    /// `POST path` with a JSON body and an `Idempotency-Key` (when `key`
+    /// is not empty): the API answers a repeat of the key with what it
+    /// answered the first time instead of doing the work again, so a
+    /// retried workflow step does not create a second task.
+    pub fn post_once(&self, path: &str, body: &impl Serialize, key: &str) -> Result<Value> {
+        let request = Request::post(format!("{}{path}", self.base)).json(body);
+        if key.is_empty() {
+            return self.send(request);
+        }
+        self.send(request.header("idempotency-key", key))
+    }
+
+    /// `DELETE path`; `Ok(false)` when the API says it is already gone.
+    pub fn delete(&self, path: &str) -> Result<bool> {
+        match self.send(Request::delete(format!("{}{path}", self.base))) {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind == ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// `PATCH path` with a JSON body.
     pub fn patch(&self, path: &str, body: &impl Serialize) -> Result<Value> {
         self.send(Request::patch(format!("{}{path}", self.base)).json(body))
@@ -52,6 +73,10 @@ impl Api {
             .map_err(transport_error)?;
         if response.status >= 400 {
             return Err(status_error(&response));
+        }
+        // A 204 (e.g. an unsubscription) has no body to read.
+        if response.body.is_empty() {
+            return Ok(Value::Null);
         }
         response
             .json()

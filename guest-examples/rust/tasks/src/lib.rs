@@ -6,23 +6,29 @@
 //! contract's error kinds, so a runtime knows what to retry.
 //!
 //! The API: `GET /tasks[?status=..][&created_after=ID&limit=N]`,
-//! `GET /tasks/ID`, `POST /tasks`, `PATCH /tasks/ID`, all JSON, with
+//! `GET /tasks/ID`, `POST /tasks` (deduplicated by `Idempotency-Key`),
+//! `PATCH /tasks/ID`, and `POST /subscriptions` (`{"url": ...}` -> `{"id":
+//! ...}`) and `DELETE /subscriptions/ID` for webhooks, all JSON, with
 //! `Authorization: Bearer <token>`.
 //!
 //! Layout:
 //! - [`manifest`]: the service description and the operations' schemas;
 //! - [`ops`]: the actions and the polling trigger `task-created`, with
-//!   their typed inputs;
+//!   their typed inputs, and the dynamic values of a task `id`;
+//! - [`changes`]: the push trigger `task-changed`, with its subscription
+//!   at the API;
 //! - [`api`]: the API as this connector uses it (over the blocking client
 //!   `connector-http`), and how its failures map onto the error kinds.
 //!
 //! It is written with the `connector-sdk` helper crate (`guest-sdk/rust`),
 //! which generates the bindings, parses inputs (an input that does not fit
 //! is `invalid-input` `bad-input`, even when the host's schema check is
-//! bypassed) and states, dispatches operations and answers the push-trigger
-//! functions (this connector has no push trigger).
+//! bypassed) and states, and dispatches operations, dynamic values, events
+//! and subscriptions. It uses contract 0.2.0's call context: `create-task`
+//! sends the step's idempotency key, so a retried step creates one task.
 
 mod api;
+mod changes;
 mod manifest;
 mod ops;
 

@@ -5,6 +5,7 @@
 
 use connector_sdk::{Operations, Parameter, Service, Value, json};
 
+use crate::changes;
 use crate::ops::{self, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX};
 
 const ICON: &str = "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAgMCAyNCAyNCI+PHBhdGggZD0iTTkgMTYuMkw0LjggMTJsLTEuNCAxLjRMOSAxOSAyMSA3bC0xLjQtMS40eiIvPjwvc3ZnPg==";
@@ -14,7 +15,7 @@ pub fn service() -> Service {
     Service::new("tasks", "Tasks", "0.1.0")
         .description(
             "Lists, reads, creates and updates tasks in a task-tracker REST API, and fires when \
-             a task is created.",
+             a task is created (polled) or changed (pushed by the API).",
         )
         .brand_color("#2e7d32")
         .icon_uri(ICON)
@@ -72,7 +73,8 @@ pub fn register(ops: &mut Operations) {
         task_schema(),
         ops::get_task,
     )
-    .description("Reads one task by id.");
+    .description("Reads one task by id.")
+    .dynamic_values("id", &[], ops::task_choices);
     ops.action_with_schemas(
         "create-task",
         "Create a task",
@@ -88,7 +90,8 @@ pub fn register(ops: &mut Operations) {
         task_schema(),
         ops::update_task,
     )
-    .description("Changes a task's title, description or status.");
+    .description("Changes a task's title, description or status.")
+    .dynamic_values("id", &["status"], ops::task_choices);
     ops.polling_trigger_with_schemas(
         "task-created",
         "When a task is created",
@@ -100,4 +103,24 @@ pub fn register(ops: &mut Operations) {
         "Fires once for every new task, oldest first. The state keeps the highest id seen.",
     )
     .every_seconds(60);
+    ops.push_trigger_with_schemas(
+        "task-changed",
+        "When a task is created or changed",
+        json!({"type": "object", "properties": {}, "additionalProperties": false}),
+        json!({
+            "type": "object",
+            "properties": {
+                "change": {"type": "string", "enum": ["created", "updated"]},
+                "task": task_schema()
+            },
+            "required": ["change", "task"]
+        }),
+        changes::handle,
+    )
+    .description(
+        "Fires at once for every task created or updated: the API calls the host's webhook. \
+         The host subscribes its callback URL when the trigger starts and unsubscribes when \
+         it is removed.",
+    )
+    .subscription(changes::subscribe, changes::unsubscribe);
 }

@@ -71,6 +71,33 @@ pub fn list_tasks(ctx: &Context, input: ListInput) -> Result<TaskList> {
     Ok(TaskList { tasks })
 }
 
+/// The dynamic values of a task `id` (`get-task`, `update-task`): the tasks
+/// the API lists, titled `#id title`. For `update-task` the list depends on
+/// the `status` chosen so far: only the tasks that the update would change
+/// (those in the other status) are offered.
+pub fn task_choices(ctx: &Context, input: &Value) -> Result<Vec<Choice>> {
+    let path = match input.get("status").and_then(Value::as_str) {
+        Some("open") => "/tasks?status=done",
+        Some("done") => "/tasks?status=open",
+        _ => "/tasks",
+    };
+    let tasks = Api::from_connection(ctx.connection())?.get(path)?;
+    let Value::Array(tasks) = tasks else {
+        return Err(Error::internal(
+            "bad-response",
+            "the API answered something other than a list of tasks",
+        ));
+    };
+    Ok(tasks
+        .iter()
+        .filter_map(|task| {
+            let id = task.get("id")?.as_u64()?;
+            let title = task.get("title").and_then(Value::as_str).unwrap_or("");
+            Some(Choice::new(id, format!("#{id} {title}")))
+        })
+        .collect())
+}
+
 /// Input of `get-task`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -94,7 +121,13 @@ pub struct CreateInput {
 
 pub fn create_task(ctx: &Context, input: CreateInput) -> Result<Reply<Value>> {
     check_title(Some(&input.title))?;
-    let task = Api::from_connection(ctx.connection())?.post("/tasks", &input)?;
+    // The step's idempotency key travels as `Idempotency-Key`: the step
+    // retried after a lost answer gets the task made the first time.
+    let task = Api::from_connection(ctx.connection())?.post_once(
+        "/tasks",
+        &input,
+        ctx.idempotency_key(),
+    )?;
     Ok(Reply::created(task))
 }
 

@@ -15,8 +15,9 @@ wit_bindgen::generate!({
 });
 
 use connector::provider::types::{
-    Binding, Capabilities, ConnectorError, ErrorKind, ItemMode, Operation, OperationKind,
-    PollResult, RawEvent, Response, ServiceDescription, TriggerItem, TriggerSettings, Visibility,
+    Binding, CallContext, Capabilities, ConnectorError, DynamicValue, ErrorKind, ItemMode,
+    Operation, OperationKind, PollResult, RawEvent, Response, ServiceDescription, Subscription,
+    TriggerItem, TriggerSettings, Visibility,
 };
 
 #[global_allocator]
@@ -78,6 +79,7 @@ impl exports::connector::provider::provider::Guest for Component {
                 trigger: Some(TriggerSettings {
                     default_recurrence_seconds: 1,
                     item_mode: ItemMode::Split,
+                    needs_subscription: false,
                 }),
             },
         ]
@@ -91,6 +93,7 @@ impl exports::connector::provider::provider::Guest for Component {
         operation_id: String,
         _connection: Vec<(String, String)>,
         input: String,
+        _context: CallContext,
     ) -> Result<Response, ConnectorError> {
         let body = match operation_id.as_str() {
             "echo" => input,
@@ -98,6 +101,18 @@ impl exports::connector::provider::provider::Guest for Component {
             other => return Err(error("unknown-operation", format!("no action {other:?}"))),
         };
         Ok(Response { status: 200, body })
+    }
+
+    fn dynamic_values(
+        operation_id: String,
+        property: String,
+        _connection: Vec<(String, String)>,
+        _input: String,
+    ) -> Result<Vec<DynamicValue>, ConnectorError> {
+        Err(error(
+            "no-dynamic-values",
+            format!("{operation_id:?} has no dynamic values for {property:?}"),
+        ))
     }
 }
 
@@ -107,6 +122,7 @@ impl exports::connector::provider::trigger::Guest for Component {
         _connection: Vec<(String, String)>,
         input: String,
         state: Option<String>,
+        _context: CallContext,
     ) -> Result<PollResult, ConnectorError> {
         if trigger_id != SOURCE {
             return Err(error(
@@ -156,6 +172,30 @@ impl exports::connector::provider::trigger::Guest for Component {
         _input: String,
         _event: RawEvent,
     ) -> Result<Vec<TriggerItem>, ConnectorError> {
+        Err(error(
+            "not-a-push-trigger",
+            format!("{trigger_id:?} is not a push trigger"),
+        ))
+    }
+
+    fn subscribe(
+        trigger_id: String,
+        _connection: Vec<(String, String)>,
+        _input: String,
+        _callback_url: String,
+    ) -> Result<Subscription, ConnectorError> {
+        Err(error(
+            "not-a-push-trigger",
+            format!("{trigger_id:?} is not a push trigger"),
+        ))
+    }
+
+    fn unsubscribe(
+        trigger_id: String,
+        _connection: Vec<(String, String)>,
+        _input: String,
+        _subscription: Subscription,
+    ) -> Result<(), ConnectorError> {
         Err(error(
             "not-a-push-trigger",
             format!("{trigger_id:?} is not a push trigger"),

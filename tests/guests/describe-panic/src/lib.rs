@@ -1,8 +1,10 @@
 //! A connector that panics while describing itself: the host must report a
 //! typed error at load time and go on serving other connectors.
 
+// Built against the frozen 0.1.0 contract on purpose: this guest checks that
+// the host still runs components of the previous version.
 wit_bindgen::generate!({
-    path: "../../../wit",
+    path: "../../../wit/v0.1.0",
     world: "connector",
 });
 

@@ -6,7 +6,11 @@
 //! that are huge, not JSON or of the wrong shape). The operation `ok` proves
 //! that the host keeps serving after another call has been stopped. The
 //! polling trigger `ticks` and the push trigger `hooked` misbehave on request
-//! too (see their descriptions).
+//! too (see their descriptions). For the additions of contract 0.2.0:
+//! `call-context` answers the call context it was given, the dynamic values
+//! of `pick` misbehave as its `mode` input says, and the push trigger
+//! `subscribed` (which needs a subscription) misbehaves in `subscribe` and
+//! `unsubscribe` as its input says.
 //!
 //! The misbehaviour must survive the optimizer: loops and allocations go
 //! through [`std::hint::black_box`] so that release builds keep them.
@@ -16,15 +20,16 @@ wit_bindgen::generate!({
     world: "connector",
 });
 
+mod additions;
 mod reach;
 
 use std::hint::black_box;
 
 use connector::provider::log::{Level, log};
 use connector::provider::types::{
-    Binding, Capabilities, ConnectionParameter, ConnectorError, ErrorKind, ItemMode, Operation,
-    OperationKind, ParameterKind, PollResult, RawEvent, Response, ServiceDescription, TriggerItem,
-    TriggerSettings, Visibility,
+    Binding, CallContext, Capabilities, ConnectionParameter, ConnectorError, DynamicValue,
+    ErrorKind, ItemMode, Operation, OperationKind, ParameterKind, PollResult, RawEvent, Response,
+    ServiceDescription, Subscription, TriggerItem, TriggerSettings, Visibility,
 };
 use serde_json::{Value, json};
 
@@ -50,6 +55,12 @@ const TICKS: &str = "ticks";
 /// The id of the push trigger.
 const HOOKED: &str = "hooked";
 
+/// The id of the push trigger that needs a subscription.
+const SUBSCRIBED: &str = "subscribed";
+
+/// The id of the action whose input property `choice` has dynamic values.
+const PICK: &str = "pick";
+
 /// The actions, each with a summary of how it misbehaves.
 const ACTIONS: &[(&str, &str)] = &[
     ("ok", "Returns {\"ok\":true}."),
@@ -71,6 +82,10 @@ const ACTIONS: &[(&str, &str)] = &[
         "Writes 100000 log records of 1 KiB, then returns.",
     ),
     ("echo", "Returns its input as the body."),
+    (
+        "call-context",
+        "Returns the call context it was given: {\"run_id\", \"step\", \"attempt\", \"idempotency_key\", \"remaining_ms\"}.",
+    ),
     (
         "instance-calls",
         "Returns {\"calls\": n, \"first\": [...]}: the calls this instance has served, this \
@@ -141,6 +156,24 @@ impl exports::connector::provider::provider::Guest for Component {
             })
             .collect();
         operations.push(Operation {
+            id: PICK.into(),
+            summary: "Offers choices that misbehave.".into(),
+            description: "Returns its input. The dynamic values of `choice` depend on `mode`: \"spin\" loops, \"panic\" panics, \"huge\" returns 64 MiB of choices, \"not-json\" a choice whose value is not JSON, \"leak-secret\" a choice titled with the connection's token, \"echo\" one choice whose value is the input it was given; anything else two choices, \"a\" and \"b\"."
+                .into(),
+            visibility: Visibility::Advanced,
+            kind: OperationKind::Action,
+            input_schema: json!({
+                "type": "object",
+                "properties": {
+                    "mode": { "type": "string" },
+                    "choice": { "type": "string", "x-dynamic-values": { "depends-on": ["mode"] } },
+                },
+            })
+            .to_string(),
+            output_schema: OBJECT_SCHEMA.into(),
+            trigger: None,
+        });
+        operations.push(Operation {
             id: TICKS.into(),
             summary: "Yields one tick per poll.".into(),
             description: "Yields one item `tick-<n>` per poll, counting n up in its state. \
@@ -158,6 +191,7 @@ impl exports::connector::provider::provider::Guest for Component {
             trigger: Some(TriggerSettings {
                 default_recurrence_seconds: 1,
                 item_mode: ItemMode::Split,
+                needs_subscription: false,
             }),
         });
         operations.push(Operation {
@@ -181,6 +215,27 @@ impl exports::connector::provider::provider::Guest for Component {
             trigger: Some(TriggerSettings {
                 default_recurrence_seconds: 0,
                 item_mode: ItemMode::Split,
+                needs_subscription: false,
+            }),
+        });
+        operations.push(Operation {
+            id: SUBSCRIBED.into(),
+            summary: "A webhook whose subscription misbehaves.".into(),
+            description: "Needs a subscription. `subscribe` and `unsubscribe` panic with \"panic\": true in the input, loop with \"spin\": true, fail with transient with \"fail\": true; `subscribe` with \"leak_secret\": true returns a subscription holding the connection's token, and otherwise {\"callback\": url}. Bound to /hooks/hostile-subscribed; events are read as for `hooked`."
+                .into(),
+            visibility: Visibility::Advanced,
+            kind: OperationKind::PushTrigger,
+            input_schema: OBJECT_SCHEMA.into(),
+            output_schema: json!({
+                "type": "object",
+                "properties": { "n": { "type": "integer" } },
+                "required": ["n"],
+            })
+            .to_string(),
+            trigger: Some(TriggerSettings {
+                default_recurrence_seconds: 0,
+                item_mode: ItemMode::Split,
+                needs_subscription: true,
             }),
         });
         operations
@@ -200,6 +255,7 @@ impl exports::connector::provider::provider::Guest for Component {
         operation_id: String,
         connection: Vec<(String, String)>,
         input: String,
+        context: CallContext,
     ) -> Result<Response, ConnectorError> {
         let parsed: Value = serde_json::from_str(&input).unwrap_or(Value::Null);
         if let Some(result) = reach::invoke(&operation_id, &connection, &parsed) {
@@ -228,7 +284,15 @@ impl exports::connector::provider::provider::Guest for Component {
                 log_flood();
                 OK_BODY.to_string()
             }
-            "echo" => input,
+            "echo" | "pick" => input,
+            "call-context" => json!({
+                "run_id": context.run_id,
+                "step": context.step,
+                "attempt": context.attempt,
+                "idempotency_key": context.idempotency_key,
+                "remaining_ms": context.remaining_ms,
+            })
+            .to_string(),
             "instance-calls" => {
                 let calls = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 let first = FIRST.get_or_init(|| connection.clone());
@@ -238,6 +302,21 @@ impl exports::connector::provider::provider::Guest for Component {
         };
         Ok(Response { status: 200, body })
     }
+
+    fn dynamic_values(
+        operation_id: String,
+        property: String,
+        connection: Vec<(String, String)>,
+        input: String,
+    ) -> Result<Vec<DynamicValue>, ConnectorError> {
+        if operation_id != PICK || property != "choice" {
+            return Err(invalid_input(
+                "no-dynamic-values",
+                format!("`{operation_id}` has no dynamic values for `{property}`"),
+            ));
+        }
+        Ok(additions::choices(&connection, &input))
+    }
 }
 
 impl exports::connector::provider::trigger::Guest for Component {
@@ -246,6 +325,7 @@ impl exports::connector::provider::trigger::Guest for Component {
         connection: Vec<(String, String)>,
         input: String,
         state: Option<String>,
+        _context: CallContext,
     ) -> Result<PollResult, ConnectorError> {
         if trigger_id != TICKS {
             return Err(unknown_operation(&trigger_id));
@@ -287,6 +367,12 @@ impl exports::connector::provider::trigger::Guest for Component {
         _connection: Vec<(String, String)>,
         input: String,
     ) -> Result<Binding, ConnectorError> {
+        if trigger_id == SUBSCRIBED {
+            return Ok(Binding {
+                binding_type: "webhook".into(),
+                binding_info: json!({ "path": "/hooks/hostile-subscribed" }).to_string(),
+            });
+        }
         if trigger_id != HOOKED {
             return Err(not_a_push_trigger());
         }
@@ -308,7 +394,7 @@ impl exports::connector::provider::trigger::Guest for Component {
         _input: String,
         event: RawEvent,
     ) -> Result<Vec<TriggerItem>, ConnectorError> {
-        if trigger_id != HOOKED {
+        if trigger_id != HOOKED && trigger_id != SUBSCRIBED {
             return Err(not_a_push_trigger());
         }
         // Careless on purpose: a body that is not JSON panics.
@@ -328,6 +414,32 @@ impl exports::connector::provider::trigger::Guest for Component {
             id: "hooked-1".into(),
             body: item.to_string(),
         }])
+    }
+
+    fn subscribe(
+        trigger_id: String,
+        connection: Vec<(String, String)>,
+        input: String,
+        callback_url: String,
+    ) -> Result<Subscription, ConnectorError> {
+        let input = additions::subscription_input(&trigger_id, &input)?;
+        let data = if input.get("leak_secret") == Some(&Value::Bool(true)) {
+            json!({ "callback": callback_url, "token": additions::secret(&connection) })
+        } else {
+            json!({ "callback": callback_url })
+        };
+        Ok(Subscription {
+            data: data.to_string(),
+        })
+    }
+
+    fn unsubscribe(
+        trigger_id: String,
+        _connection: Vec<(String, String)>,
+        input: String,
+        _subscription: Subscription,
+    ) -> Result<(), ConnectorError> {
+        additions::subscription_input(&trigger_id, &input).map(|_| ())
     }
 }
 

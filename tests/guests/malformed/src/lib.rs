@@ -24,8 +24,10 @@
 //!
 //! Should a host run it anyway, every call returns a body that is not JSON.
 
+// Built against the frozen 0.1.0 contract on purpose: this guest checks that
+// the host still runs components of the previous version.
 wit_bindgen::generate!({
-    path: "../../../wit",
+    path: "../../../wit/v0.1.0",
     world: "connector",
 });
 

@@ -2,6 +2,9 @@
 //! sequence of items, for the host's delivery tests (crash, sink outage,
 //! traps, restarts, push).
 //!
+//! Its one action, `count`, answers how many items a sequence of `total`
+//! has and the last one's id.
+//!
 //! Triggers:
 //! - `sequence` (polling, split): item `item-<i>` with body `{"n": i}` for
 //!   i in 0..total, `batch` items per poll, state `{"next": i}`. While items
@@ -19,8 +22,10 @@
 //! Its conformance spec, `connector-test.toml` beside this crate, exercises
 //! the kit's checks of push triggers (binding, example and malformed events).
 
+// Built against the frozen 0.1.0 contract on purpose: this guest checks that
+// the host still runs components of the previous version.
 wit_bindgen::generate!({
-    path: "../../../wit",
+    path: "../../../wit/v0.1.0",
     world: "connector",
 });
 
@@ -35,6 +40,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 const SEQUENCE: &str = "sequence";
+/// The id of the one action.
+const COUNT: &str = "count";
 const SEQUENCE_BATCH: &str = "sequence-batch";
 const WEBHOOK: &str = "webhook";
 const PIGEON: &str = "pigeon";
@@ -85,6 +92,34 @@ impl exports::connector::provider::provider::Guest for Component {
         })
         .to_string();
         vec![
+            Operation {
+                id: COUNT.into(),
+                summary: "How many items a sequence has".into(),
+                description: "For `total`, answers {\"items\": total, \"last\": the last \
+                              item's id or null}: an action, so that the suite can invoke a \
+                              0.1.0 component too."
+                    .into(),
+                visibility: Visibility::Advanced,
+                kind: OperationKind::Action,
+                input_schema: json!({
+                    "type": "object",
+                    "properties": { "total": { "type": "integer", "minimum": 0, "maximum": 1_000_000 } },
+                    "required": ["total"],
+                    "additionalProperties": false,
+                })
+                .to_string(),
+                output_schema: json!({
+                    "type": "object",
+                    "properties": {
+                        "items": { "type": "integer" },
+                        "last": { "type": ["string", "null"] },
+                    },
+                    "required": ["items", "last"],
+                    "additionalProperties": false,
+                })
+                .to_string(),
+                trigger: None,
+            },
             Operation {
                 id: SEQUENCE.into(),
                 summary: "A known sequence of items".into(),
@@ -163,12 +198,34 @@ impl exports::connector::provider::provider::Guest for Component {
     fn invoke(
         operation_id: String,
         _connection: Vec<(String, String)>,
-        _input: String,
+        input: String,
     ) -> Result<Response, ConnectorError> {
-        Err(invalid_input(
-            "unknown-operation",
-            format!("the source connector has no action `{operation_id}`"),
-        ))
+        if operation_id != COUNT {
+            return Err(invalid_input(
+                "unknown-operation",
+                format!("the source connector has no action `{operation_id}`"),
+            ));
+        }
+        // Checked as the schema says, since a connector must not trust the
+        // host's validation blindly.
+        let input: serde_json::Value = serde_json::from_str(&input)
+            .map_err(|e| invalid_input("bad-input", format!("the input is not JSON: {e}")))?;
+        let total = input
+            .as_object()
+            .filter(|o| o.len() == 1)
+            .and_then(|o| o.get("total")?.as_u64())
+            .filter(|total| *total <= 1_000_000)
+            .ok_or_else(|| {
+                invalid_input(
+                    "bad-input",
+                    "the input must be {\"total\": an integer from 0 to 1000000}",
+                )
+            })?;
+        let last = total.checked_sub(1).map(|i| format!("item-{i}"));
+        Ok(Response {
+            status: 200,
+            body: json!({ "items": total, "last": last }).to_string(),
+        })
     }
 }
 

@@ -1,0 +1,31 @@
+//! Integration tests of the host against real components: inline WAT for
+//! loader edge cases, and guests built from this repository's sources by
+//! `make guests` for everything else. One test binary, one module per topic.
+
+mod support;
+mod taskapi;
+
+mod cache;
+mod capabilities;
+mod cli;
+mod conformance;
+mod examples;
+mod fuzz;
+mod hostile;
+mod loader;
+mod malformed;
+mod polyglot;
+mod registry;
+mod registry_support;
+mod reuse;
+mod secrets;
+mod server_api;
+mod server_browser;
+mod server_security;
+mod server_support;
+mod subscriptions;
+mod tasks;
+mod triggers;
+mod triggers_crash;
+mod triggers_support;
+mod versions;

@@ -1,0 +1,253 @@
+//! The per-call store data: WASI context, limits, and the guest's log.
+//!
+//! A fresh [`HostState`] (and so a fresh store) is made for every call, so
+//! nothing one call leaves behind is seen by the next, unless the connector
+//! opted into live instances ([`crate::connector::Reuse`]): then the store
+//! is kept and [`HostState::rearm`] resets what belongs to one call.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use crate::bindings::{self, Level};
+use crate::capabilities::Redactor;
+use crate::capabilities::http::{Denial, OutboundHooks, OutboundPolicy};
+use crate::limits::Limiter;
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+/// Longest log message kept from a guest; the rest is cut off.
+pub const MAX_LOG_MESSAGE: usize = 4096;
+/// Most fields kept on one guest log record.
+pub const MAX_LOG_FIELDS: usize = 32;
+/// Most log records one call may write; later ones are counted and dropped.
+pub const MAX_LOG_RECORDS: usize = 1000;
+/// Bytes of the guest's stdout and stderr kept (for panic messages).
+pub const MAX_CAPTURED_OUTPUT: usize = 64 << 10;
+
+/// One log record from a guest, after truncation and redaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogRecord {
+    pub level: Level,
+    pub message: String,
+    pub fields: Vec<(String, String)>,
+}
+
+/// Receives the log records of a guest. The CLI prints them; tests collect them.
+pub trait LogSink: Send + Sync {
+    /// Called once per kept record, with the connector's name and the operation.
+    fn record(&self, connector: &str, operation: &str, record: &LogRecord);
+}
+
+/// The default sink: `tracing` events with target `guest`.
+#[derive(Debug, Default)]
+pub struct TracingSink;
+
+impl LogSink for TracingSink {
+    fn record(&self, connector: &str, operation: &str, r: &LogRecord) {
+        let fields = r
+            .fields
+            .iter()
+            .map(|(k, v)| format!("{k}={v:?}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        macro_rules! emit {
+            ($lvl:ident) => {
+                tracing::$lvl!(target: "guest", connector, operation, fields = %fields, "{}", r.message)
+            };
+        }
+        match r.level {
+            Level::Trace => emit!(trace),
+            Level::Debug => emit!(debug),
+            Level::Info => emit!(info),
+            Level::Warn => emit!(warn),
+            Level::Error => emit!(error),
+        }
+    }
+}
+
+/// The data of one call's store.
+pub struct HostState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    http: WasiHttpCtx,
+    http_hooks: OutboundHooks,
+    /// Enforces memory and table limits, and remembers what it refused.
+    pub limiter: Limiter,
+    /// When the call must be over; host calls that wait are cut to it.
+    pub(crate) deadline: Instant,
+    pub(crate) outbound: Arc<OutboundPolicy>,
+    pub(crate) connector: Arc<str>,
+    pub(crate) operation: String,
+    pub(crate) redactor: Arc<Redactor>,
+    pub(crate) log_sink: Arc<dyn LogSink>,
+    /// Records written, kept or not.
+    pub(crate) log_count: usize,
+    pub(crate) stderr: MemoryOutputPipe,
+    pub(crate) stdout: MemoryOutputPipe,
+    /// Where this call's output starts in the pipes (non-zero in a live
+    /// instance, whose pipes hold earlier calls' output too).
+    stdout_mark: usize,
+    stderr_mark: usize,
+}
+
+/// What belongs to one call in a live instance's store.
+pub(crate) struct Rearm {
+    pub limiter: Limiter,
+    pub deadline: Instant,
+    pub outbound: Arc<OutboundPolicy>,
+    pub operation: String,
+    pub redactor: Arc<Redactor>,
+}
+
+/// What a call's store is made from.
+pub(crate) struct CallSetup {
+    pub wasi: WasiCtx,
+    pub limiter: Limiter,
+    pub deadline: Instant,
+    pub outbound: Arc<OutboundPolicy>,
+    pub connector: Arc<str>,
+    pub operation: String,
+    pub redactor: Arc<Redactor>,
+    pub log_sink: Arc<dyn LogSink>,
+    pub stdout: MemoryOutputPipe,
+    pub stderr: MemoryOutputPipe,
+}
+
+impl HostState {
+    pub(crate) fn new(setup: CallSetup) -> Self {
+        Self {
+            wasi: setup.wasi,
+            table: ResourceTable::new(),
+            http: WasiHttpCtx::new(),
+            http_hooks: OutboundHooks::new(setup.outbound.clone()),
+            limiter: setup.limiter,
+            deadline: setup.deadline,
+            outbound: setup.outbound,
+            connector: setup.connector,
+            operation: setup.operation,
+            redactor: setup.redactor,
+            log_sink: setup.log_sink,
+            log_count: 0,
+            stderr: setup.stderr,
+            stdout: setup.stdout,
+            stdout_mark: 0,
+            stderr_mark: 0,
+        }
+    }
+
+    /// Readies a live instance's state for its next call.
+    pub(crate) fn rearm(&mut self, call: Rearm) {
+        self.http_hooks = OutboundHooks::new(call.outbound.clone());
+        self.limiter = call.limiter;
+        self.deadline = call.deadline;
+        self.outbound = call.outbound;
+        self.operation = call.operation;
+        self.redactor = call.redactor;
+        self.log_count = 0;
+        self.stdout_mark = self.stdout.contents().len();
+        self.stderr_mark = self.stderr.contents().len();
+    }
+
+    /// Bytes the guest has written to stdout and stderr over the store's life.
+    pub(crate) fn captured_bytes(&self) -> usize {
+        self.stdout.contents().len() + self.stderr.contents().len()
+    }
+
+    /// What the guest wrote to stderr during this call, redacted, lossily decoded.
+    pub fn stderr_text(&self) -> String {
+        let all = self.stderr.contents();
+        let call = all.get(self.stderr_mark..).unwrap_or_default();
+        self.redactor.redact(&String::from_utf8_lossy(call))
+    }
+
+    /// What the guest wrote to stdout during this call, redacted, lossily decoded.
+    pub fn stdout_text(&self) -> String {
+        let all = self.stdout.contents();
+        let call = all.get(self.stdout_mark..).unwrap_or_default();
+        self.redactor.redact(&String::from_utf8_lossy(call))
+    }
+
+    /// Log records past [`MAX_LOG_RECORDS`] that were dropped.
+    pub fn dropped_log_records(&self) -> usize {
+        self.log_count.saturating_sub(MAX_LOG_RECORDS)
+    }
+
+    /// Outbound requests refused during the call.
+    pub fn outbound_denials(&self) -> Vec<Denial> {
+        self.outbound.denials()
+    }
+}
+
+impl WasiHttpView for HostState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.http_hooks,
+        }
+    }
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl bindings::connector::provider::log::Host for HostState {
+    fn log(&mut self, level: Level, message: String, fields: Vec<(String, String)>) {
+        self.record_log(level, message, fields);
+    }
+}
+
+impl HostState {
+    /// Keeps one guest log record (truncated, redacted, counted), whatever
+    /// contract version's `log` import it came through.
+    pub(crate) fn record_log(
+        &mut self,
+        level: Level,
+        message: String,
+        fields: Vec<(String, String)>,
+    ) {
+        self.log_count += 1;
+        if self.log_count > MAX_LOG_RECORDS {
+            return;
+        }
+        let record = LogRecord {
+            level,
+            message: self.redactor.redact(truncate(&message, MAX_LOG_MESSAGE)),
+            fields: fields
+                .iter()
+                .take(MAX_LOG_FIELDS)
+                .map(|(k, v)| {
+                    (
+                        self.redactor.redact(truncate(k, 128)),
+                        self.redactor.redact(truncate(v, MAX_LOG_MESSAGE)),
+                    )
+                })
+                .collect(),
+        };
+        self.log_sink
+            .record(&self.connector, &self.operation, &record);
+    }
+}
+
+impl bindings::connector::provider::types::Host for HostState {}
+
+/// The longest prefix of `text` of at most `max` bytes that ends on a char boundary.
+pub fn truncate(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
