@@ -1,8 +1,7 @@
-//! What a component imports and exports, and the contract version it
-//! targets: the wasm artifact's config in a registry, and a statement's
-//! `contract`.
+//! What a component imports and exports: the wasm artifact's config in a
+//! registry. (The contract version a statement names comes from the loaded
+//! connector, whose loader already read it from the export names.)
 
-use connector_runtime::bindings::CONTRACT_PACKAGE;
 use connector_runtime::runtime::Runtime;
 
 use crate::oci::ComponentWorld;
@@ -27,15 +26,4 @@ pub fn component_world(runtime: &Runtime, bytes: &[u8]) -> anyhow::Result<Compon
             .map(|(name, _)| name.to_string())
             .collect(),
     })
-}
-
-/// `connector:provider@VERSION` from the exports, if the component exports
-/// the contract's provider interface.
-pub fn contract_of(world: &ComponentWorld) -> Option<String> {
-    let prefix = format!("{CONTRACT_PACKAGE}/provider@");
-    world
-        .exports
-        .iter()
-        .find_map(|name| name.strip_prefix(&prefix))
-        .map(|version| format!("{CONTRACT_PACKAGE}@{version}"))
 }

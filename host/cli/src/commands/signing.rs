@@ -226,11 +226,13 @@ pub fn claim_for(
     let connector = runtime.load(path, options)?;
     let bytes =
         std::fs::read(path).map_err(|e| load_failure(format!("{}: {e}", path.display())))?;
-    let world = connector_registry::world::component_world(runtime, &bytes)
-        .map_err(|e| load_failure(format!("{}: {e:#}", path.display())))?;
-    let contract = connector_registry::world::contract_of(&world).ok_or_else(|| {
-        load_failure(format!("{}: exports no contract interface", path.display()))
-    })?;
+    // The load above checked the contract and read its version from the
+    // export names; the statement names the same version.
+    let contract = format!(
+        "{}@{}",
+        connector_runtime::bindings::CONTRACT_PACKAGE,
+        connector.contract_version()
+    );
     let service = &connector.description().service;
     Ok((
         connector_registry::sign::Claim {
