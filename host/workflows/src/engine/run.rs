@@ -430,9 +430,7 @@ impl<'e, 'w> Runner<'e, 'w> {
                     if self.terminated.is_some() {
                         break;
                     }
-                    self.state
-                        .loops
-                        .push((a.name.clone(), item.clone(), i as i64));
+                    self.state.loops.push(&a.name, item.clone(), i as i64);
                     self.path.push(format!("{}[{i}]", a.name));
                     let st = self.run_group(actions);
                     self.path.pop();
@@ -465,9 +463,7 @@ impl<'e, 'w> Runner<'e, 'w> {
                         break;
                     }
                     iterations = i + 1;
-                    self.state
-                        .loops
-                        .push((a.name.clone(), Value::Null, i as i64));
+                    self.state.loops.push(&a.name, Value::Null, i as i64);
                     self.path.push(format!("{}[{i}]", a.name));
                     let st = self.run_group(actions);
                     let done = condition::eval(condition, &self.state);

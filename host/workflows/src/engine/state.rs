@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
-use crate::expr::{Scope, ScopeError};
+use crate::expr::{Loops, Scope, ScopeError};
 
 /// The values expressions read during a run.
 #[derive(Debug, Default)]
@@ -17,7 +17,7 @@ pub(crate) struct RunState {
     pub variables: HashMap<String, (String, Value)>,
     pub parameters: HashMap<String, Value>,
     /// Enclosing loops, innermost last: (name, item, index).
-    pub loops: Vec<(String, Value, i64)>,
+    pub loops: Loops,
     /// `result('scope')`: the top-level action objects of each finished container.
     pub results: HashMap<String, Value>,
     pub workflow: Value,
@@ -71,32 +71,13 @@ impl Scope for RunState {
             })
     }
     fn item(&self) -> Result<Cow<'_, Value>, ScopeError> {
-        self.loops
-            .last()
-            .map(|(_, i, _)| Cow::Borrowed(i))
-            .ok_or_else(|| ScopeError::Unavailable("item() is used outside a loop".into()))
+        self.loops.item()
     }
     fn items(&self, loop_name: &str) -> Result<Cow<'_, Value>, ScopeError> {
-        self.loops
-            .iter()
-            .rev()
-            .find(|(n, ..)| n == loop_name)
-            .map(|(_, i, _)| Cow::Borrowed(i))
-            .ok_or_else(|| ScopeError::NotFound {
-                kind: "enclosing Foreach",
-                name: loop_name.to_owned(),
-            })
+        self.loops.items(loop_name)
     }
     fn iteration_index(&self, loop_name: &str) -> Result<i64, ScopeError> {
-        self.loops
-            .iter()
-            .rev()
-            .find(|(n, ..)| n == loop_name)
-            .map(|(.., i)| *i)
-            .ok_or_else(|| ScopeError::NotFound {
-                kind: "enclosing loop",
-                name: loop_name.to_owned(),
-            })
+        self.loops.iteration_index(loop_name)
     }
     fn result(&self, scope_name: &str) -> Result<Cow<'_, Value>, ScopeError> {
         self.results

@@ -24,6 +24,7 @@ mod error;
 mod eval;
 mod functions;
 mod lexer;
+mod loops;
 mod parser;
 mod scope;
 mod template;
@@ -34,6 +35,7 @@ pub use compiled::{CompileError, CompiledValue, pointer_token};
 pub use error::ExprError;
 pub use eval::{Scope, ScopeError};
 pub use functions::{call_function, function_names};
+pub use loops::Loops;
 pub use scope::StaticScope;
 pub use template::{Part, Template};
 

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::eval::{Scope, ScopeError};
+use super::loops::Loops;
 
 /// A scope whose trigger, actions, variables and parameters are set up front.
 #[derive(Debug, Clone, Default)]
@@ -16,7 +17,7 @@ pub struct StaticScope {
     actions: HashMap<String, Value>,
     variables: HashMap<String, Value>,
     parameters: HashMap<String, Value>,
-    loops: Vec<(String, Value, i64)>,
+    loops: Loops,
     results: HashMap<String, Value>,
     workflow: Option<Value>,
     now: Option<DateTime<Utc>>,
@@ -64,7 +65,7 @@ impl StaticScope {
     /// Enters a loop named `name` at `item`, iteration `index`; the last loop entered is the
     /// innermost, which `item()` reads.
     pub fn with_loop(mut self, name: &str, item: Value, index: i64) -> Self {
-        self.loops.push((name.to_owned(), item, index));
+        self.loops.push(name, item, index);
         self
     }
 
@@ -117,32 +118,13 @@ impl Scope for StaticScope {
         found(&self.parameters, "parameter", name)
     }
     fn item(&self) -> Result<Cow<'_, Value>, ScopeError> {
-        self.loops
-            .last()
-            .map(|(_, item, _)| Cow::Borrowed(item))
-            .ok_or_else(|| ScopeError::Unavailable("item() is used outside a loop".into()))
+        self.loops.item()
     }
     fn items(&self, loop_name: &str) -> Result<Cow<'_, Value>, ScopeError> {
-        self.loops
-            .iter()
-            .rev()
-            .find(|(n, ..)| n == loop_name)
-            .map(|(_, item, _)| Cow::Borrowed(item))
-            .ok_or_else(|| ScopeError::NotFound {
-                kind: "enclosing loop",
-                name: loop_name.to_owned(),
-            })
+        self.loops.items(loop_name)
     }
     fn iteration_index(&self, loop_name: &str) -> Result<i64, ScopeError> {
-        self.loops
-            .iter()
-            .rev()
-            .find(|(n, ..)| n == loop_name)
-            .map(|(.., i)| *i)
-            .ok_or_else(|| ScopeError::NotFound {
-                kind: "enclosing loop",
-                name: loop_name.to_owned(),
-            })
+        self.loops.iteration_index(loop_name)
     }
     fn result(&self, scope_name: &str) -> Result<Cow<'_, Value>, ScopeError> {
         found(&self.results, "scope", scope_name)

@@ -42,9 +42,7 @@ impl Runner<'_, '_> {
         let per_item = field(key).ok_or_else(|| fail(format!("`inputs.{key}` is missing")))?;
         let mut out = Vec::new();
         for (i, item) in from.iter().enumerate() {
-            self.state
-                .loops
-                .push((a.name.clone(), item.clone(), i as i64));
+            self.state.loops.push(&a.name, item.clone(), i as i64);
             let v = self.eval(a, &per_item, what);
             self.state.loops.pop();
             let v = v?;
