@@ -4,7 +4,7 @@
 //!
 //! Bounded in kills and wall time. The defaults keep it to seconds in the
 //! suite; `scripts/crash-test.sh` runs a longer one through these variables:
-//! `CRASH_TEST_ITEMS` (600), `CRASH_TEST_BATCH` (3), `CRASH_TEST_MAX_KILLS`
+//! `CRASH_TEST_ITEMS` (3000), `CRASH_TEST_BATCH` (3), `CRASH_TEST_MAX_KILLS`
 //! (80), `CRASH_TEST_SECONDS` (40, for the killing phase), `CRASH_TEST_SEED`
 //! (random), `CRASH_TEST_REPORT` (a file to append the figures to).
 
@@ -41,7 +41,7 @@ impl Rng {
 
 #[test]
 fn sigkill_at_random_moments_loses_nothing_and_duplicates_nothing() {
-    let total = env_u64("CRASH_TEST_ITEMS", 600);
+    let total = env_u64("CRASH_TEST_ITEMS", 3000);
     let batch = env_u64("CRASH_TEST_BATCH", 3);
     let max_kills = env_u64("CRASH_TEST_MAX_KILLS", 80);
     let max_wall = Duration::from_secs(env_u64("CRASH_TEST_SECONDS", 40));
