@@ -15,9 +15,9 @@ WASM_TARGET := wasm32-wasip2
 WASM_DIR := target/$(WASM_TARGET)/release
 HOST_BIN := target/release/connector-host
 # The host's crates (host/*): their unit tests and the integration tests run in make test.
-HOST_CRATES := connector-runtime connector-triggers connector-conformance connector-registry connector-server connector-workflows connector-host
+HOST_CRATES := connector-runtime connector-metrics connector-triggers connector-conformance connector-registry connector-server connector-workflows connector-flows connector-import connector-host
 HOST_PKGS := $(addprefix -p ,$(HOST_CRATES))
-RUST_GUESTS := example-files example-data example-tasks test-hostile test-malformed test-describe-panic test-source
+RUST_GUESTS := example-files example-data example-tasks example-openapi test-hostile test-malformed test-describe-panic test-source
 
 # Tests share one compiled-component cache, so each guest is compiled once per run.
 export CONNECTOR_HOST_TEST_CACHE ?= $(CURDIR)/target/component-cache
@@ -126,6 +126,7 @@ bench: guests
 	-$(MAKE) bench-peer
 	$(CARGO) bench --profile release -p connector-host --bench isolation
 	$(CARGO) run --release -p connector-workflows --example expr_bench
+	$(CARGO) run --release -p connector-workflows --example engine_bench
 	target/release/connector-bench
 
 # The peer host of figure 7: Extism, in a workspace of its own

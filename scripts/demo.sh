@@ -2,7 +2,7 @@
 # The walk-through `make demo` runs: validate, describe, check and invoke on
 # the example connectors (in Rust, Python and JavaScript), the host
 # containing a misbehaving one, the conformance kit, and a trigger firing
-# under `connector-host run`.
+# under `connector-host run`, and a workflow project run end to end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -98,7 +98,7 @@ for _ in $(seq 1 50); do [ -s "$OUT/site.port" ] && break; sleep 0.1; done
 SITE="127.0.0.1:$(cat "$OUT/site.port")"
 step "Analyse a page with the JavaScript connector (fetch over wasi:http, the origin granted)" \
   $HOST invoke $WASM/example_text.wasm analyze-url --input '{"url": "/notes.html", "top": 2}' \
-  -c site="$SITE" -c site_use_tls=false --allow-http "http://{site}"
+  -c site="$SITE" -c site_use_tls=false --allow-http "http://{site} private"
 fails "... and without the grant: refused by the host, a connector error" \
   $HOST invoke $WASM/example_text.wasm analyze-url --input '{"url": "/notes.html"}' \
   -c site="$SITE" -c site_use_tls=false
@@ -157,5 +157,25 @@ fi
 step "What the trigger did, and its committed state" $HOST status "$OUT/host.toml"
 step "Run it once more: nothing new, nothing delivered again" $HOST run "$OUT/host.toml" --once
 
+# A workflow project (examples/csv-to-files): a CSV file dropped in a folder starts a run
+# that reads it (files), parses it (data), and writes one file per row (files, in a Foreach).
+rm -rf "$OUT/csv-to-files"
+cp -r examples/csv-to-files "$OUT/csv-to-files"
+rm -rf "$OUT/csv-to-files/state"
+sed -i "s#\.\./\.\./$WASM/#$PWD/$WASM/#" "$OUT/csv-to-files/host.toml"
+step "A workflow project: host.toml, connections.json and one folder per workflow" \
+  find "$OUT/csv-to-files" -type f -not -name '.*'
+step "Check it: every file, every expression, every connector call against the connectors" \
+  $HOST check-workflow "$OUT/csv-to-files"
+step "Drop a CSV file into the watched folder" cp examples/csv-to-files/people.csv "$OUT/csv-to-files/data/inbox/"
+step "Run the project once: poll the trigger, run every run to its end" \
+  $HOST run "$OUT/csv-to-files" --once
+step "One file per row" bash -c "head -v $OUT/csv-to-files/data/outbox/*.json"
+step "The run history" $HOST runs "$OUT/csv-to-files"
+run_id=$($HOST runs "$OUT/csv-to-files" --json | sed -n 's/.*"id": "\([0-9a-f]*\)".*/\1/p' | head -n 1)
+step "Every action of the run: status, start, duration, attempts, inputs and outputs" \
+  $HOST runs show "$OUT/csv-to-files" "$run_id"
+
 echo
-echo "Demo finished. Files written by the connector are in $OUT/data; the trigger's events are in $OUT/events.jsonl."
+echo "Demo finished. Files written by the connector are in $OUT/data; the trigger's events are in $OUT/events.jsonl;"
+echo "the workflow project's output is in $OUT/csv-to-files/data/outbox."

@@ -1,9 +1,19 @@
 #!/bin/sh
 # Installs the services the integration tests start on 127.0.0.1 when they
 # are missing: Debian's docker-registry (the CNCF distribution registry), for
-# the OCI push/pull tests (host/cli/tests/all/registry.rs). Needs root (or
+# the OCI push/pull tests (host/cli/tests/all/registry.rs), and prometheus. Needs root (or
 # sudo) only to install; does nothing when it is already there.
 set -eu
+# Debian's prometheus, for the scrape test (host/cli/tests/all/metrics_prometheus.rs).
+if [ ! -x /usr/bin/prometheus ]; then
+    P_SUDO=""
+    if [ "$(id -u)" != 0 ]; then P_SUDO="sudo"; fi
+    echo "test-services: installing prometheus (Debian package)"
+    $P_SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $P_SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+    # The test starts its own on a free loopback port.
+    if command -v systemctl >/dev/null 2>&1; then $P_SUDO systemctl disable --now prometheus >/dev/null 2>&1 || true; fi
+fi
 if command -v docker-registry >/dev/null 2>&1 || [ -x /usr/bin/docker-registry ]; then
     exit 0
 fi

@@ -20,6 +20,7 @@
 mod compile;
 mod invoke;
 mod memory;
+mod observe;
 mod peer;
 mod raw;
 mod report;
@@ -102,7 +103,7 @@ fn main() -> Result<()> {
 
     let mut report = Report::default();
     type Figure = fn(&Ctx, &mut Report) -> Result<()>;
-    let figures: [(u8, &str, Figure); 7] = [
+    let figures: [(u8, &str, Figure); 8] = [
         (1, "compile versus cached load", compile::figure1),
         (
             2,
@@ -118,6 +119,11 @@ fn main() -> Result<()> {
         (8, "1,000 polling triggers", triggers::figure8),
         (9, "resident memory", memory::figure9),
         (10, "signed load under a trust policy", signed::figure10),
+        (
+            11,
+            "observability: metrics and traces on versus off",
+            observe::figure11,
+        ),
     ];
     for (figure, name, run) in figures {
         let covers: &[u8] = if figure == 2 {

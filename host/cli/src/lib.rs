@@ -33,6 +33,7 @@ pub mod commands;
 pub mod scaffold;
 
 pub use connector_conformance as conformance;
+pub use connector_metrics as metrics;
 pub use connector_registry as registry;
 pub use connector_server as server;
 pub use connector_triggers as trigger;

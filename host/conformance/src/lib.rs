@@ -300,8 +300,9 @@ impl Kit {
                         "[{table}.{id}]: the connector has no operation {id:?}"
                     )),
                     Some(op) if op.kind != kind => wrong.push(format!(
-                        "[{table}.{id}]: {id:?} is a {}, not a {kind}",
-                        op.kind
+                        "[{table}.{id}]: {id:?} is {}, not {}",
+                        op.kind.with_article(),
+                        kind.with_article()
                     )),
                     Some(_) => {}
                 }

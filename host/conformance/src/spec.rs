@@ -11,6 +11,9 @@
 //!
 //! [connection]
 //! good = { root = "/data" }            # must pass check-connection (default: no values)
+//! # good = { host = "127.0.0.1:${PORT}", token = { env = "API_TOKEN" } }
+//! #   ${NAME}: the environment variable, put into the text before it is read;
+//! #   { env = "NAME" }: a value read from the environment (for secrets)
 //! bad = [{ root = "/no/such/dir" }]    # each must fail with a connector error
 //!
 //! [[actions.hash.examples]]
@@ -255,6 +258,8 @@ impl Spec {
     pub fn read(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the spec {}", path.display()))?;
+        let text = substitute_env(&text, |name| std::env::var(name).ok())
+            .with_context(|| format!("the spec {} is not valid", path.display()))?;
         let mut spec: Spec = toml::from_str(&text)
             .with_context(|| format!("the spec {} is not valid", path.display()))?;
         spec.dir = path
@@ -413,19 +418,140 @@ pub fn parse_kind(name: &str) -> Result<ErrorKind> {
     })
 }
 
+/// Replaces each `${NAME}` in the spec's text with the environment variable
+/// `NAME` (a server's port a test started, say), before the text is read as
+/// TOML; `$${` stands for a literal `${`. Every variable that is not set is
+/// reported at once, with its line. Secrets belong in `{ env = "NAME" }`
+/// connection values instead: those are never substituted into the text.
+pub fn substitute_env(text: &str, var: impl Fn(&str) -> Option<String>) -> Result<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut missing = Vec::new();
+    for (n, line) in text.split_inclusive('\n').enumerate() {
+        let mut rest = line;
+        while let Some(at) = rest.find("${") {
+            if rest[..at].ends_with('$') {
+                out.push_str(&rest[..at - 1]);
+                out.push_str("${");
+                rest = &rest[at + 2..];
+                continue;
+            }
+            out.push_str(&rest[..at]);
+            let after = &rest[at + 2..];
+            let Some(end) = after.find('}') else {
+                bail!("line {}: `${{` without its closing `}}`", n + 1);
+            };
+            let name = &after[..end];
+            let valid = name
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !valid {
+                bail!("line {}: `${{{name}}}` is not a variable name", n + 1);
+            }
+            match var(name) {
+                Some(value) => out.push_str(&value),
+                None => missing.push(format!("line {}: ${{{name}}}", n + 1)),
+            }
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+    }
+    if !missing.is_empty() {
+        bail!(
+            "environment variables that are not set: {}",
+            missing.join(", ")
+        );
+    }
+    Ok(out)
+}
+
 fn to_connection(values: &BTreeMap<String, Value>) -> Result<Connection> {
     let mut connection = Connection::new();
     for (name, value) in values {
         let text = match value {
+            Value::Object(o) if o.len() == 1 && o.contains_key("env") => {
+                let Some(Value::String(var)) = o.get("env") else {
+                    bail!("the value of {name:?}: `env` must name an environment variable");
+                };
+                std::env::var(var).map_err(|_| {
+                    anyhow::anyhow!(
+                        "the value of {name:?} comes from the environment variable {var}, which \
+                         is not set (or not UTF-8)"
+                    )
+                })?
+            }
             Value::String(s) => s.clone(),
             Value::Number(n) => n.to_string(),
             Value::Bool(b) => b.to_string(),
             other => bail!(
-                "the value of {name:?} is {}, expected a string, number or boolean",
+                "the value of {name:?} is {}, expected a string, number, boolean or \
+                 {{ env = \"VARIABLE\" }}",
                 connector_runtime::connection::kind_of(other)
             ),
         };
         connection.set(name.clone(), text);
     }
     Ok(connection)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(name: &str) -> Option<String> {
+        match name {
+            "PORT" => Some("40123".into()),
+            "HOST_1" => Some("127.0.0.1".into()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn variables_are_substituted_and_escapes_kept() {
+        let text = "good = { host = \"${HOST_1}:${PORT}\" }\nnote = \"$${PORT} stays\"\n";
+        assert_eq!(
+            substitute_env(text, vars).unwrap(),
+            "good = { host = \"127.0.0.1:40123\" }\nnote = \"${PORT} stays\"\n"
+        );
+    }
+
+    #[test]
+    fn every_missing_variable_is_named_with_its_line() {
+        let e = substitute_env("a = \"${NOPE}\"\nb = 1\nc = \"${ALSO_NOT}\"\n", vars)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 1: ${NOPE}") && e.contains("line 3: ${ALSO_NOT}"),
+            "{e}"
+        );
+        let e = substitute_env("a = \"${1x}\"", vars)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not a variable name"), "{e}");
+        let e = substitute_env("a = \"${PORT\"", vars)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("closing"), "{e}");
+    }
+
+    #[test]
+    fn a_connection_value_can_come_from_the_environment() {
+        // The test process's own environment: PATH is always set.
+        let path = std::env::var("PATH").unwrap();
+        let values: BTreeMap<String, Value> =
+            [("token".to_string(), serde_json::json!({ "env": "PATH" }))].into();
+        let c = to_connection(&values).unwrap();
+        assert_eq!(c.get("token"), Some(path.as_str()));
+        let values: BTreeMap<String, Value> = [(
+            "token".to_string(),
+            serde_json::json!({ "env": "CONNECTOR_HOST_SURELY_UNSET_VARIABLE" }),
+        )]
+        .into();
+        let e = to_connection(&values).unwrap_err().to_string();
+        assert!(
+            e.contains("CONNECTOR_HOST_SURELY_UNSET_VARIABLE") && e.contains("not set"),
+            "{e}"
+        );
+    }
 }

@@ -150,7 +150,12 @@ impl ComponentCache {
         let artifact = component
             .serialize()
             .map_err(|e| anyhow::anyhow!("serialize: {e}"))?;
-        fs::create_dir_all(&self.dir)?;
+        // Owner-only: the cache holds native code the host will run.
+        let mut dirs = fs::DirBuilder::new();
+        dirs.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut dirs, 0o700);
+        dirs.create(&self.dir)?;
         // The checksum goes first: an artifact is never visible without it.
         write_atomically(&checksum_path(path), checksum(&artifact).as_bytes())?;
         write_atomically(path, &artifact)?;
@@ -191,11 +196,10 @@ fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, fs::File)> {
             COUNTER.fetch_add(1, Ordering::Relaxed)
         );
         let path = dir.join(name);
-        match fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
+        let mut options = fs::OpenOptions::new();
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.write(true).create_new(true).open(&path) {
             Ok(file) => return Ok((path, file)),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e),

@@ -107,7 +107,8 @@ pub struct PollOutcome {
     /// The new state; `None` keeps the current one.
     pub state: Option<Value>,
     /// When the connector asks to be polled again; `None` keeps the recurrence.
-    #[serde(serialize_with = "ser_opt_millis")]
+    /// Shown in milliseconds, as the contract's `poll-again-after-ms`.
+    #[serde(rename = "pollAgainAfterMs", serialize_with = "ser_opt_millis")]
     pub poll_again_after: Option<Duration>,
 }
 
@@ -170,6 +171,7 @@ impl Connector {
         if !description.service.id.is_empty() && problems.iter().all(|p| p.at != "service.id") {
             connector.name = description.service.id.clone().into();
         }
+        crate::observe::record_load(&connector.name, &connector.load_report);
         connector.schemas = compile_schemas(&description);
         connector.description = description;
         Ok(Inspection {
@@ -250,9 +252,11 @@ impl Connector {
         input: &Value,
         context: &CallContext,
     ) -> Result<Response, CallError> {
-        self.expect_kind(operation, &[OperationKind::Action])?;
-        check_input(self.schemas[operation].input.as_ref(), input)?;
-        self.invoke_checked(operation, connection, &json_text(input), context)
+        crate::observe::observed(&self.name, operation, "invoke", context.attempt, || {
+            self.expect_kind(operation, &[OperationKind::Action])?;
+            check_input(self.schemas[operation].input.as_ref(), input)?;
+            self.invoke_checked(operation, connection, &json_text(input), context)
+        })
     }
 
     /// [`Connector::invoke`] with input that is already JSON text (a request
@@ -270,6 +274,18 @@ impl Connector {
     /// [`Connector::invoke_json`] on behalf of a run's step (see
     /// [`Connector::invoke_with`]).
     pub fn invoke_json_with(
+        &self,
+        operation: &str,
+        connection: &Connection,
+        input: &Json,
+        context: &CallContext,
+    ) -> Result<Response, CallError> {
+        crate::observe::observed(&self.name, operation, "invoke", context.attempt, || {
+            self.invoke_json_unobserved(operation, connection, input, context)
+        })
+    }
+
+    fn invoke_json_unobserved(
         &self,
         operation: &str,
         connection: &Connection,
@@ -348,6 +364,19 @@ impl Connector {
     /// [`Connector::poll`] with the caller's `context` (a 0.1.0 connector
     /// does not receive it).
     pub fn poll_with(
+        &self,
+        trigger: &str,
+        connection: &Connection,
+        input: &Value,
+        state: Option<&Value>,
+        context: &CallContext,
+    ) -> Result<PollOutcome, CallError> {
+        crate::observe::observed(&self.name, trigger, "poll", context.attempt, || {
+            self.poll_unobserved(trigger, connection, input, state, context)
+        })
+    }
+
+    fn poll_unobserved(
         &self,
         trigger: &str,
         connection: &Connection,
@@ -477,7 +506,10 @@ impl Connector {
                 OperationKind::PollingTrigger => "poll it",
                 OperationKind::PushTrigger => "bind it to an event source",
             };
-            return Err(unknown(format!("{id:?} is a {}; {hint} instead", op.kind)));
+            return Err(unknown(format!(
+                "{id:?} is {}; {hint} instead",
+                op.kind.with_article()
+            )));
         }
         Ok(())
     }
@@ -496,8 +528,8 @@ impl Connector {
                     wit::ErrorKind::Transient => ErrorKind::Transient,
                     wit::ErrorKind::Internal => ErrorKind::Internal,
                 },
-                code: redactor.redact(crate::state::truncate(&e.code, 128)),
-                message: redactor.redact(crate::state::truncate(&e.message, 4096)),
+                code: redactor.redact_truncated(&e.code, 128),
+                message: redactor.redact_truncated(&e.message, 4096),
                 retry_after_ms: e.retry_after_ms,
             },
         }
@@ -584,11 +616,15 @@ impl Connector {
                 detail: format!("{} calls are already running", limits.max_concurrency),
             });
         };
-        let outbound = Arc::new(OutboundPolicy::new(
-            self.http_grants(connection, redactor),
-            limits.max_http_response_bytes as u64,
-            deadline,
-        ));
+        let outbound = Arc::new(
+            OutboundPolicy::new(
+                self.http_grants(connection, redactor),
+                limits.max_http_response_bytes as u64,
+                deadline,
+            )
+            .redacting(redactor.clone()),
+        );
+        let watched = outbound.clone();
         let reuse = self.options.reuse;
         let (mut store, live) = match reuse.and_then(|_| self.live.take(connection)) {
             Some(mut live) => {
@@ -627,6 +663,8 @@ impl Connector {
                 Err(e) => Err((Phase::Instantiate, e)),
             },
         };
+        let fuel_given = self.fuel.then(|| limits.fuel.unwrap_or(u64::MAX));
+        crate::observe::record_run(&self.name, &store, fuel_given, &watched);
         let dropped = store.data().dropped_log_records();
         if dropped > 0 {
             tracing::warn!(connector = %self.name, operation, "dropped {dropped} guest log records past the limit of {}", crate::state::MAX_LOG_RECORDS);

@@ -98,6 +98,17 @@ pub enum OperationKind {
     PushTrigger,
 }
 
+impl OperationKind {
+    /// The kind with its article, for messages: "an action", "a polling trigger".
+    pub fn with_article(self) -> &'static str {
+        match self {
+            OperationKind::Action => "an action",
+            OperationKind::PollingTrigger => "a polling trigger",
+            OperationKind::PushTrigger => "a push trigger",
+        }
+    }
+}
+
 impl fmt::Display for OperationKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -213,11 +224,21 @@ impl Description {
     }
 }
 
+/// Longest description, summary or display name kept from a guest.
+pub const MAX_DESCRIPTION_TEXT: usize = 16 << 10;
+
+/// Text a guest wrote for people to read, made safe to print: cut to
+/// [`MAX_DESCRIPTION_TEXT`], control characters (but line breaks) escaped.
+fn printable(text: String) -> String {
+    let cut = crate::state::truncate(&text, MAX_DESCRIPTION_TEXT);
+    crate::text::escape_controls_keep_lines(cut).into_owned()
+}
+
 fn convert_service(s: wit::ServiceDescription) -> Service {
     Service {
         id: s.id,
-        display_name: s.display_name,
-        description: s.description,
+        display_name: printable(s.display_name),
+        description: printable(s.description),
         version: s.version,
         brand_color: s.brand_color,
         icon_uri: s.icon_uri,
@@ -226,8 +247,8 @@ fn convert_service(s: wit::ServiceDescription) -> Service {
             .into_iter()
             .map(|p| ConnectionParameter {
                 name: p.name,
-                display_name: p.display_name,
-                description: p.description,
+                display_name: printable(p.display_name),
+                description: printable(p.description),
                 kind: match p.kind {
                     wit::ParameterKind::Text => ParameterKind::Text,
                     wit::ParameterKind::Secret => ParameterKind::Secret,
@@ -264,8 +285,8 @@ fn convert_operation(index: usize, op: wit::Operation, problems: &mut Vec<Proble
     let output_schema = parse_schema(&label, "output-schema", &op.output_schema, problems);
     Operation {
         id: op.id,
-        summary: op.summary,
-        description: op.description,
+        summary: printable(op.summary),
+        description: printable(op.description),
         visibility: match op.visibility {
             wit::Visibility::Important => Visibility::Important,
             wit::Visibility::Advanced => Visibility::Advanced,
@@ -305,6 +326,11 @@ fn parse_schema(label: &str, field: &str, text: &str, problems: &mut Vec<Problem
             "is not a JSON Schema (a schema is an object or a boolean)",
         ));
         return value;
+    }
+    if let Err(e) = crate::schema_budget::check(&value) {
+        problems.push(Problem::new(at, e));
+        // Not compiled, now or later: compiling it would not end.
+        return Value::Null;
     }
     if let Err(e) = jsonschema::meta::validate(&value) {
         problems.push(Problem::new(

@@ -35,11 +35,16 @@ pub mod error;
 pub mod json;
 pub mod limits;
 pub mod loader;
+pub mod observe;
 pub mod options;
+pub mod progress;
 pub mod runtime;
 pub mod schema;
+pub mod schema_budget;
 pub mod state;
+pub mod text;
 pub mod trap;
+pub mod waits;
 
 pub use bindings::ContractVersion;
 pub use connection::Connection;

@@ -66,6 +66,9 @@ pub enum LimitKind {
     Table,
     /// Too many calls were running at once for the whole deadline.
     Concurrency,
+    /// The guest held more host resources (handles in the host's resource
+    /// table, log output, random bytes) than one call may.
+    HostResources,
 }
 
 impl fmt::Display for LimitKind {
@@ -77,8 +80,22 @@ impl fmt::Display for LimitKind {
             LimitKind::Output => "output size",
             LimitKind::Table => "table/instance",
             LimitKind::Concurrency => "concurrency",
+            LimitKind::HostResources => "host resource",
         })
     }
+}
+
+/// A limit the host enforced inside one of its own imports (a wait cut at
+/// the deadline, a full resource table). Returned from the import as the
+/// trap that ends the call, and found by type when the call is classified,
+/// so it is reported as the limit it is and not as unreadable output.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind} limit: {detail}")]
+pub struct HostLimit {
+    /// Which limit.
+    pub kind: LimitKind,
+    /// What the guest did, for the error message.
+    pub detail: String,
 }
 
 /// A `wasmtime::ResourceLimiter` that enforces [`Limits`] and remembers
@@ -94,6 +111,10 @@ pub struct Limiter {
     pub memory_refused: bool,
     /// Set when a table growth or instance creation was refused.
     pub table_refused: bool,
+    /// Bytes of linear memory granted while this limiter was armed (the
+    /// instance's memories at their peak, for a fresh instance): what
+    /// `crate::observe` reports per call.
+    pub memory_bytes: usize,
 }
 
 impl Limiter {
@@ -105,6 +126,7 @@ impl Limiter {
             max_instances: limits.max_instances,
             memory_refused: false,
             table_refused: false,
+            memory_bytes: 0,
         }
     }
 }
@@ -112,12 +134,15 @@ impl Limiter {
 impl wasmtime::ResourceLimiter for Limiter {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         let ok = desired <= self.max_memory;
         self.memory_refused |= !ok;
+        if ok {
+            self.memory_bytes += desired.saturating_sub(current);
+        }
         Ok(ok)
     }
 

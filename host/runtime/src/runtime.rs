@@ -30,6 +30,8 @@ pub struct RuntimeOptions {
     pub log_sink: Arc<dyn LogSink>,
     /// Fuel metering and the instance allocator (see [`EngineOptions`]).
     pub engine: EngineOptions,
+    /// Told about loads that take long (a first compile); `None` says nothing.
+    pub load_progress: Option<Arc<dyn crate::progress::LoadProgress>>,
 }
 
 impl Default for RuntimeOptions {
@@ -38,6 +40,7 @@ impl Default for RuntimeOptions {
             cache_dir: ComponentCache::default_dir(),
             log_sink: Arc::new(TracingSink),
             engine: EngineOptions::default(),
+            load_progress: None,
         }
     }
 }
@@ -50,6 +53,7 @@ pub struct Runtime {
     log_sink: Arc<dyn LogSink>,
     ticker: Arc<EpochTicker>,
     engine_options: EngineOptions,
+    load_progress: Option<Arc<dyn crate::progress::LoadProgress>>,
     /// Components this runtime has compiled or loaded, by the SHA-256 of
     /// their bytes, so that loading the same connector again (another
     /// trigger, other options) shares its compiled code instead of mapping
@@ -70,6 +74,10 @@ impl Runtime {
             .map_err(|e| anyhow::anyhow!("linking wasi:http: {e}"))?;
         crate::deadline::add_to_linker(&mut linker)
             .map_err(|e| anyhow::anyhow!("linking the deadline-bounded clock: {e}"))?;
+        crate::waits::add_to_linker(&mut linker)
+            .map_err(|e| anyhow::anyhow!("linking the deadline-bounded waits: {e}"))?;
+        crate::capabilities::symlinks::add_to_linker(&mut linker)
+            .map_err(|e| anyhow::anyhow!("linking the symlink check: {e}"))?;
         bindings::add_to_linker(&mut linker)
             .map_err(|e| anyhow::anyhow!("linking the contract's imports: {e}"))?;
         let ticker = EpochTicker::start(&engine)?;
@@ -80,6 +88,7 @@ impl Runtime {
             log_sink: options.log_sink,
             ticker: Arc::new(ticker),
             engine_options: options.engine,
+            load_progress: options.load_progress,
             components: Mutex::new(HashMap::new()),
         })
     }
@@ -143,6 +152,18 @@ impl Runtime {
             .lock()
             .ok()
             .and_then(|c| c.get(&digest).cloned());
+        // Only a compile is slow: not code this runtime holds, nor a cache entry.
+        let compiling = known.is_none()
+            && self.load_progress.is_some()
+            && self
+                .cache
+                .as_ref()
+                .is_none_or(|c| !c.entry_path(&self.engine, &bytes).exists());
+        let watch = self
+            .load_progress
+            .clone()
+            .filter(|_| compiling)
+            .map(|p| crate::progress::Watch::start(p, path, bytes.len()));
         let loaded = match (known, &self.cache) {
             // Loaded before by this runtime: share its compiled code.
             (Some(component), _) => Ok(crate::cache::Loaded {
@@ -167,7 +188,9 @@ impl Runtime {
         .map_err(|e| LoadError::Invalid {
             path: path.to_path_buf(),
             message: first_line(&format!("{e:#}")),
-        })?;
+        });
+        drop(watch);
+        let loaded = loaded?;
         for warning in &loaded.cache_warnings {
             tracing::warn!("{warning}");
         }

@@ -22,10 +22,24 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 pub const MAX_LOG_MESSAGE: usize = 4096;
 /// Most fields kept on one guest log record.
 pub const MAX_LOG_FIELDS: usize = 32;
+/// Longest field value kept; field names are cut to 128 bytes.
+pub const MAX_LOG_FIELD_VALUE: usize = 1024;
+/// Most bytes (message and fields, after escaping) kept of one record.
+pub const MAX_LOG_RECORD_BYTES: usize = 8 << 10;
+/// Most bytes of log records one call may write; later records are counted
+/// and dropped, as past [`MAX_LOG_RECORDS`].
+pub const MAX_LOG_BYTES: usize = 1 << 20;
 /// Most log records one call may write; later ones are counted and dropped.
 pub const MAX_LOG_RECORDS: usize = 1000;
 /// Bytes of the guest's stdout and stderr kept (for panic messages).
 pub const MAX_CAPTURED_OUTPUT: usize = 64 << 10;
+/// Most entries (streams, pollables, requests, header fields, sockets) the
+/// guest may hold in the host's resource table at once.
+pub const MAX_HOST_RESOURCES: usize = 1000;
+/// Most bytes one `wasi:http` fields resource (a set of headers) may hold,
+/// in its in-memory form; with [`MAX_HOST_RESOURCES`] it bounds the memory
+/// a guest can make the host hold in headers (64 MiB).
+pub const MAX_HTTP_FIELDS_BYTES: usize = 64 << 10;
 
 /// One log record from a guest, after truncation and redaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +99,10 @@ pub struct HostState {
     pub(crate) log_sink: Arc<dyn LogSink>,
     /// Records written, kept or not.
     pub(crate) log_count: usize,
+    /// Bytes of records kept so far.
+    log_bytes: usize,
+    /// Records dropped past the count or the bytes.
+    log_dropped: usize,
     pub(crate) stderr: MemoryOutputPipe,
     pub(crate) stdout: MemoryOutputPipe,
     /// Where this call's output starts in the pipes (non-zero in a live
@@ -120,8 +138,8 @@ impl HostState {
     pub(crate) fn new(setup: CallSetup) -> Self {
         Self {
             wasi: setup.wasi,
-            table: ResourceTable::new(),
-            http: WasiHttpCtx::new(),
+            table: bounded_table(),
+            http: bounded_http(),
             http_hooks: OutboundHooks::new(setup.outbound.clone()),
             limiter: setup.limiter,
             deadline: setup.deadline,
@@ -131,6 +149,8 @@ impl HostState {
             redactor: setup.redactor,
             log_sink: setup.log_sink,
             log_count: 0,
+            log_bytes: 0,
+            log_dropped: 0,
             stderr: setup.stderr,
             stdout: setup.stdout,
             stdout_mark: 0,
@@ -147,6 +167,8 @@ impl HostState {
         self.operation = call.operation;
         self.redactor = call.redactor;
         self.log_count = 0;
+        self.log_bytes = 0;
+        self.log_dropped = 0;
         self.stdout_mark = self.stdout.contents().len();
         self.stderr_mark = self.stderr.contents().len();
     }
@@ -170,9 +192,9 @@ impl HostState {
         self.redactor.redact(&String::from_utf8_lossy(call))
     }
 
-    /// Log records past [`MAX_LOG_RECORDS`] that were dropped.
+    /// Log records dropped past [`MAX_LOG_RECORDS`] or [`MAX_LOG_BYTES`].
     pub fn dropped_log_records(&self) -> usize {
-        self.log_count.saturating_sub(MAX_LOG_RECORDS)
+        self.log_dropped
     }
 
     /// Outbound requests refused during the call.
@@ -216,26 +238,53 @@ impl HostState {
         fields: Vec<(String, String)>,
     ) {
         self.log_count += 1;
-        if self.log_count > MAX_LOG_RECORDS {
+        if self.log_count > MAX_LOG_RECORDS || self.log_bytes >= MAX_LOG_BYTES {
+            self.log_dropped += 1;
             return;
         }
+        // Redact the whole text before cutting it, so a cut cannot leave
+        // a prefix of a secret that no longer matches; escape control
+        // characters so a guest's text cannot start a line that looks like
+        // the host's own or move a terminal's cursor.
+        let clean = |text: &str, max: usize| {
+            let redacted = self.redactor.redact(text);
+            let escaped = crate::text::escape_controls(&redacted);
+            truncate(&escaped, max).to_string()
+        };
+        let message = clean(&message, MAX_LOG_MESSAGE);
+        let mut size = message.len();
+        let mut kept = Vec::new();
+        for (k, v) in fields.iter().take(MAX_LOG_FIELDS) {
+            let field = (clean(k, 128), clean(v, MAX_LOG_FIELD_VALUE));
+            size += field.0.len() + field.1.len();
+            if size > MAX_LOG_RECORD_BYTES {
+                break;
+            }
+            kept.push(field);
+        }
+        self.log_bytes += size.min(MAX_LOG_RECORD_BYTES);
         let record = LogRecord {
             level,
-            message: self.redactor.redact(truncate(&message, MAX_LOG_MESSAGE)),
-            fields: fields
-                .iter()
-                .take(MAX_LOG_FIELDS)
-                .map(|(k, v)| {
-                    (
-                        self.redactor.redact(truncate(k, 128)),
-                        self.redactor.redact(truncate(v, MAX_LOG_MESSAGE)),
-                    )
-                })
-                .collect(),
+            message,
+            fields: kept,
         };
         self.log_sink
             .record(&self.connector, &self.operation, &record);
     }
+}
+
+/// A resource table that holds at most [`MAX_HOST_RESOURCES`] entries.
+fn bounded_table() -> ResourceTable {
+    let mut table = ResourceTable::new();
+    table.set_max_capacity(MAX_HOST_RESOURCES);
+    table
+}
+
+/// A `wasi:http` context whose header sets hold at most [`MAX_HTTP_FIELDS_BYTES`].
+fn bounded_http() -> WasiHttpCtx {
+    let mut http = WasiHttpCtx::new();
+    http.set_field_size_limit(MAX_HTTP_FIELDS_BYTES);
+    http
 }
 
 impl bindings::connector::provider::types::Host for HostState {}

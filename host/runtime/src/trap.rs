@@ -1,10 +1,11 @@
 //! Turning a failed call into a typed error: which limit was hit, or how
 //! the guest crashed. Traps are told apart by their type, never by message.
 
+use wasmtime::component::ResourceTableError;
 use wasmtime::{Store, Trap};
 
 use crate::error::{CallError, TrapKind};
-use crate::limits::{LimitKind, Limits};
+use crate::limits::{HostLimit, LimitKind, Limits};
 use crate::state::HostState;
 
 /// Where in a call an error happened.
@@ -41,6 +42,45 @@ pub fn classify(
             LimitKind::Concurrency,
             format!("the host's instance pool is full: {error}"),
         );
+    }
+    // A limit the host enforced inside one of its imports.
+    if let Some(host) = error.downcast_ref::<HostLimit>() {
+        return limit(host.kind, host.detail.clone());
+    }
+    // The host's resource table (sockets, requests, header fields, streams
+    // the guest holds) is full.
+    if let Some(ResourceTableError::Full) = error.downcast_ref::<ResourceTableError>() {
+        return limit(
+            LimitKind::HostResources,
+            format!(
+                "holds more than {} host resources (handles, requests, header fields) at once",
+                crate::state::MAX_HOST_RESOURCES
+            ),
+        );
+    }
+    // A header set past the size the host keeps (a guest's host memory).
+    if let Some(
+        wasmtime_wasi_http::FieldMapError::TotalSizeTooBig
+        | wasmtime_wasi_http::FieldMapError::TooManyFields,
+    ) = error.downcast_ref::<wasmtime_wasi_http::FieldMapError>()
+    {
+        return limit(
+            LimitKind::HostResources,
+            format!(
+                "put more than {} bytes in one set of HTTP header fields",
+                crate::state::MAX_HTTP_FIELDS_BYTES
+            ),
+        );
+    }
+    // The guest called `exit` inside a call: a crash of the guest, not output.
+    if let Some(exit) = error.downcast_ref::<wasmtime_wasi::I32Exit>() {
+        return CallError::Trap {
+            connector: connector.to_string(),
+            kind: TrapKind::Other(format!(
+                "the guest exited with status {} inside a call",
+                exit.0
+            )),
+        };
     }
     let trap = error.downcast_ref::<Trap>().copied();
     match trap {
@@ -92,9 +132,17 @@ pub fn classify(
             TrapKind::Panic(message)
         }
         Some(other) => TrapKind::Other(other.to_string()),
+        // Not a trap, raised while guest code was on the stack: a host
+        // import refused the call (arguments it cannot read, a pointer out
+        // of bounds, a request past a WASI limit such as random bytes). The
+        // guest crashed in a host call; its answer was never reached.
+        None if phase == Phase::Call && raised_inside_guest(error) => TrapKind::Other(format!(
+            "a host call failed: {}",
+            state.redactor.redact(&root_cause(error))
+        )),
         // Not a trap, during the call: the canonical ABI could not read the
         // guest's answer (a string that is not UTF-8, a pointer out of
-        // bounds). Our own imports never fail, so it is the guest's output.
+        // bounds).
         None if phase == Phase::Call => {
             return CallError::BadOutput {
                 connector: connector.to_string(),
@@ -115,6 +163,21 @@ pub fn classify(
         connector: connector.to_string(),
         kind,
     }
+}
+
+/// Whether `error` passed through guest frames: wasmtime attaches the wasm
+/// backtrace to an error a host function returns into running guest code,
+/// and there is none once the guest has returned (reading its answer).
+fn raised_inside_guest(error: &wasmtime::Error) -> bool {
+    error
+        .downcast_ref::<wasmtime::WasmBacktrace>()
+        .is_some_and(|bt| !bt.frames().is_empty())
+}
+
+/// The innermost message of `error`, without the backtrace context.
+fn root_cause(error: &wasmtime::Error) -> String {
+    let text = error.root_cause().to_string();
+    crate::state::truncate(&text, 500).to_string()
 }
 
 /// The panic message a guest printed to stderr before aborting, if any.

@@ -11,9 +11,16 @@ function stepName(op) {
   return (op.summary || op.id).replace(/[^A-Za-z0-9]+/g, "_").replace(/^_|_$/g, "");
 }
 
+// The sandbox's report of the call: fuel burned, linear memory at the peak.
+function usage(m) {
+  const fuel = m && m.fuelUsed != null ? `fuel ${m.fuelUsed.toLocaleString("en")}` : "fuel not metered";
+  const memory = m && m.memoryUsed != null ? `memory ${(m.memoryUsed / 1048576).toFixed(1)} MiB` : "memory not reported";
+  return `${fuel} · ${memory}`;
+}
+
 function resultView(kind, r) {
   const meta = el("div", { class: "meta", id: "result-meta" },
-    `${r.durationMs} ms`, " · fuel and memory used: not reported by the runtime");
+    `${r.durationMs} ms`, ` · ${usage(r.metering)}`);
   if (r.ok) {
     let heading;
     let body;
@@ -22,7 +29,7 @@ function resultView(kind, r) {
       body = r.body;
     } else {
       heading = el("div", { class: "result-head ok" }, el("span", { class: "pill ok", id: "result-status" }, `${r.items.length} item(s)`), " Polled (nothing delivered, nothing committed)");
-      body = { items: r.items, state: r.state, pollAgainAfter: r.pollAgainAfter };
+      body = { items: r.items, state: r.state, pollAgainAfterMs: r.pollAgainAfterMs };
     }
     return el("section", { class: "card result", id: "result" }, heading, meta, el("pre", { class: "body", id: "result-body" }, pretty(body)));
   }

@@ -60,6 +60,9 @@ pub fn router(app: Arc<App>, guard: Arc<Guard>) -> Router {
         .route("/api/connections/{name}/test", post(tryit::test_connection))
         .with_state(app);
     api.merge(assets::router())
+        // Prometheus scrapes without the API token: the metrics hold no
+        // secret and no id (see connector-metrics); the Host check applies.
+        .merge(connector_metrics::exposition::router())
         .fallback(no_route)
         .method_not_allowed_fallback(no_method)
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY))

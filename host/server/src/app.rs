@@ -130,7 +130,7 @@ impl App {
             };
             return Err(ApiError::bad_request(
                 "/",
-                format!("{op:?} is a {}; {hint}", o.kind),
+                format!("{op:?} is {}; {hint}", o.kind.with_article()),
             ));
         }
         Ok(())

@@ -28,6 +28,7 @@ use connector_runtime::connection::Connection;
 use connector_runtime::connector::Connector;
 use connector_runtime::description::ParameterKind;
 use connector_runtime::error::CallError;
+use connector_runtime::observe::{Usage, take_last_call_usage};
 
 use crate::app::App;
 use crate::error::ApiError;
@@ -64,13 +65,19 @@ impl TryRequest {
     }
 }
 
-/// What the runtime says of metering: it does not report per-call fuel or
-/// memory yet, and the API says so rather than inventing numbers.
-fn metering() -> Value {
+/// How long a call took and what it used of its sandbox.
+struct Measured {
+    ms: f64,
+    usage: Option<Usage>,
+}
+
+/// What the runtime reports of the call's metering: the fuel it burned and
+/// its instance's linear memory at the peak (invoke and poll; null for
+/// other calls, and fuel null when the engine does not meter it).
+fn metering(usage: Option<Usage>) -> Value {
     json!({
-        "fuelUsed": null,
-        "memoryUsed": null,
-        "note": "connector-runtime does not report the fuel or memory a call used; limits still apply",
+        "fuelUsed": usage.and_then(|u| u.fuel_consumed),
+        "memoryUsed": usage.map(|u| u.peak_memory_bytes),
     })
 }
 
@@ -120,7 +127,7 @@ fn target(app: &App, name: &str, connection: Option<&str>) -> Result<Target, Api
 async fn run_call<R: Send + 'static>(
     app: &App,
     f: impl FnOnce() -> R + Send + 'static,
-) -> Result<(R, f64), ApiError> {
+) -> Result<(R, Measured), ApiError> {
     let _permit = app
         .calls
         .clone()
@@ -128,9 +135,12 @@ async fn run_call<R: Send + 'static>(
         .await
         .map_err(|_| ApiError::unavailable("the server is stopping"))?;
     tokio::task::spawn_blocking(move || {
+        let _stale = take_last_call_usage();
         let started = Instant::now();
         let r = f();
-        (r, started.elapsed().as_secs_f64() * 1000.0)
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let usage = take_last_call_usage();
+        (r, Measured { ms, usage })
     })
     .await
     .map_err(|e| ApiError::internal(format!("the call's thread failed: {e}")))
@@ -174,7 +184,11 @@ fn redact_value(value: Value, redactor: &Redactor) -> Value {
     }
 }
 
-fn outcome(result: Result<Value, CallError>, duration_ms: f64, redactor: &Redactor) -> Json<Value> {
+fn outcome(
+    result: Result<Value, CallError>,
+    measured: Measured,
+    redactor: &Redactor,
+) -> Json<Value> {
     let mut v = match result {
         Ok(v) => {
             let mut v = redact_value(v, redactor);
@@ -183,8 +197,8 @@ fn outcome(result: Result<Value, CallError>, duration_ms: f64, redactor: &Redact
         }
         Err(e) => json!({"ok": false, "error": call_error_json(&e, redactor)}),
     };
-    v["durationMs"] = json!((duration_ms * 1000.0).round() / 1000.0);
-    v["metering"] = metering();
+    v["durationMs"] = json!((measured.ms * 1000.0).round() / 1000.0);
+    v["metering"] = metering(measured.usage);
     Json(v)
 }
 

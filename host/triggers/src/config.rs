@@ -132,6 +132,11 @@ pub struct Config {
     /// connector-registry reads and the CLI enforces before any connector is
     /// loaded (this crate does not depend on the registry).
     pub trust: Option<toml::Value>,
+    /// `[metrics]` and `[telemetry]` as written: read by connector-metrics
+    /// (the `/metrics` address of `run`, the OTLP endpoint), not here.
+    pub metrics: Option<toml::Value>,
+    /// See [`Config::metrics`].
+    pub telemetry: Option<toml::Value>,
 }
 
 /// `[host]`: the host's own settings.
@@ -368,18 +373,40 @@ fn location(text: &str, offset: usize) -> Location {
     Location { line, column }
 }
 
-/// Parses an interval: `500ms`, `10s`, `5m`, `2h`, `7d`, or a number of milliseconds.
+/// The longest duration a configuration may give (ten years): longer ones
+/// are mistakes, and would overflow the clock arithmetic of deadlines.
+pub const MAX_INTERVAL: Duration = Duration::from_secs(3650 * 86_400);
+
+/// Parses an interval: `500ms`, `10s`, `5m`, `2h`, `7d`, or a number of
+/// milliseconds; at most [`MAX_INTERVAL`].
 pub fn parse_interval(text: &str) -> anyhow::Result<Duration> {
     let t = text.trim();
+    let mut parsed = None;
     for (unit, secs) in [("h", 3600u64), ("d", 86_400)] {
         if let Some(n) = t.strip_suffix(unit)
             && let Ok(n) = n.trim().parse::<u64>()
         {
             anyhow::ensure!(n > 0, "{t:?} is zero");
-            return Ok(Duration::from_secs(n.saturating_mul(secs)));
+            parsed = Some(Duration::from_secs(n.saturating_mul(secs)));
         }
     }
-    limits::parse_duration(t).map_err(|e| anyhow::anyhow!("{e} (units: ms, s, m, h, d)"))
+    let d = match parsed {
+        Some(d) => d,
+        None => {
+            limits::parse_duration(t).map_err(|e| anyhow::anyhow!("{e} (units: ms, s, m, h, d)"))?
+        }
+    };
+    check_bound(t, d)
+}
+
+/// Refuses a duration longer than [`MAX_INTERVAL`], naming it.
+pub fn check_bound(text: &str, d: Duration) -> anyhow::Result<Duration> {
+    anyhow::ensure!(
+        d <= MAX_INTERVAL,
+        "{text:?} is longer than the longest duration allowed ({} days)",
+        MAX_INTERVAL.as_secs() / 86_400
+    );
+    Ok(d)
 }
 
 #[cfg(test)]
@@ -611,6 +638,11 @@ secrets = { a = { env = "CONNECTOR_HOST_TEST_SURELY_UNSET" }, b = { file = "secr
         );
         assert!(parse_interval("0h").is_err());
         assert!(parse_interval("soon").is_err());
+        // Large enough to overflow an `Instant` when added to one (issue 12 #4).
+        let e = parse_interval("18446744073709551615s").unwrap_err();
+        assert!(e.to_string().contains("longest duration allowed"), "{e}");
+        assert!(parse_interval("3651d").is_err());
+        assert_eq!(parse_interval("3650d").unwrap(), MAX_INTERVAL);
     }
 
     #[test]

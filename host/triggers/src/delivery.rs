@@ -48,6 +48,12 @@ pub struct Delivery {
     /// One lock per trigger: two webhook requests carrying the same item
     /// must not both find it undelivered and both deliver it.
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Per trigger, the events the sink accepted whose recording then failed
+    /// (the state store cannot be written: a full disk): id -> items. They
+    /// count as delivered, so a retry does not hand them to the sink again,
+    /// and they are recorded with the trigger's next successful write. After
+    /// a restart the sink's tail tells the same ([`Delivery::recover`]).
+    unrecorded: Mutex<HashMap<String, HashMap<String, u64>>>,
 }
 
 impl Delivery {
@@ -62,7 +68,19 @@ impl Delivery {
             sink,
             clock,
             locks: Mutex::new(HashMap::new()),
+            unrecorded: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// How many accepted events are waiting to be recorded because the store
+    /// could not be written (0 when all is well).
+    pub fn unrecorded(&self) -> usize {
+        self.unrecorded
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .map(HashMap::len)
+            .sum()
     }
 
     /// The sink.
@@ -115,42 +133,87 @@ impl Delivery {
                 store.delivered_among(&t, &ids)
             })
             .await?;
-            done.duplicates = seen.iter().filter(|&&s| s).count();
-            events
+            let unrecorded = self.unrecorded.lock().unwrap_or_else(|p| p.into_inner());
+            let held = unrecorded.get(trigger);
+            let fresh: Vec<&Event> = events
                 .iter()
                 .zip(seen)
-                .filter(|(_, seen)| !seen)
+                .filter(|(e, seen)| !seen && !held.is_some_and(|h| h.contains_key(&e.id)))
                 .map(|(e, _)| e)
-                .collect()
+                .collect();
+            done.duplicates = events.len() - fresh.len();
+            fresh
         };
+        let connector = events.first().map_or("", |e| e.connector.as_str());
         let (accepted, failed) = if fresh.is_empty() {
             (0, None)
         } else {
-            match self.sink.deliver_all(&fresh).await {
+            let events = i64::try_from(fresh.len()).unwrap_or(i64::MAX);
+            let span = tracing::info_span!("trigger.deliver", trigger, events);
+            match tracing::Instrument::instrument(self.sink.deliver_all(&fresh), span).await {
                 Ok(()) => (fresh.len(), None),
-                Err(e) => (e.accepted.min(fresh.len()), Some(e.error)),
+                Err(e) => {
+                    connector_metrics::triggers::record_sink_error(trigger, connector);
+                    (e.accepted.min(fresh.len()), Some(e.error))
+                }
             }
         };
-        let recorded: Vec<(String, u64)> = fresh[..accepted]
+        connector_metrics::triggers::record_delivered(
+            trigger,
+            connector,
+            accepted,
+            done.duplicates,
+        );
+        let mut recorded: Vec<(String, u64)> = fresh[..accepted]
             .iter()
             .map(|e| (e.id.clone(), e.item_count() as u64))
             .collect();
         done.events = accepted;
         done.items = recorded.iter().map(|(_, n)| *n as usize).sum();
+        // Events accepted earlier whose recording failed are recorded with these.
+        let earlier: Vec<(String, u64)> = self
+            .unrecorded
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(trigger)
+            .map(|h| h.iter().map(|(id, n)| (id.clone(), *n)).collect())
+            .unwrap_or_default();
+        recorded.extend(earlier);
         let (store, t, at) = (self.store.clone(), trigger.to_string(), self.clock.now());
-        match (commit, failed) {
+        let to_record = recorded.clone();
+        let written = match (commit, &failed) {
             // Every event is in the sink: now, and only now, move the state on.
             (Some(state), None) => {
-                blocking(move || store.commit_poll(&t, &recorded, state.as_ref(), at)).await?;
+                blocking(move || store.commit_poll(&t, &to_record, state.as_ref(), at))
+                    .await
+                    .map(|_| ())
             }
-            (_, failed) => {
-                if !recorded.is_empty() {
-                    blocking(move || store.record_delivered_all(&t, &recorded, at)).await?;
-                }
-                if let Some(e) = failed {
-                    return Err(e.into());
-                }
+            (_, _) if recorded.is_empty() => Ok(()),
+            (_, _) => blocking(move || store.record_delivered_all(&t, &to_record, at))
+                .await
+                .map(|_| ()),
+        };
+        let mut unrecorded = self.unrecorded.lock().unwrap_or_else(|p| p.into_inner());
+        match written {
+            Ok(()) => {
+                unrecorded.remove(trigger);
             }
+            Err(e) => {
+                let held = unrecorded.entry(trigger.to_string()).or_default();
+                held.extend(recorded);
+                tracing::error!(
+                    trigger,
+                    "the state store cannot be written ({e}); {} event(s) the sink accepted are \
+                     kept in memory as delivered, so they are not delivered again, and recorded \
+                     at the next successful write",
+                    held.len()
+                );
+                return Err(e.into());
+            }
+        }
+        drop(unrecorded);
+        if let Some(e) = failed {
+            return Err(e.into());
         }
         Ok(done)
     }

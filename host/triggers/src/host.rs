@@ -20,7 +20,7 @@ use super::clock::{Clock, SystemClock, human_duration};
 use super::delivery::{Delivery, DeliveryError, blocking};
 use super::http::ServerLimits;
 use super::poller::{ConnectorPoll, PollReport, PollSource, Poller, PollerSettings};
-use super::sink::{EventSink, JsonLinesSink, SinkError, StdoutSink, WebhookSink};
+use super::sink::{EventSink, JsonLinesSink, SinkError, StdoutSink, TornLine, WebhookSink};
 use super::store::{SqliteStore, StateLock, StateStore, StoreError};
 use super::subscription::{self, Configured, Reconciled, WantedSubscription};
 use super::webhook::{PushTrigger, WebhookRoutes, WebhookServer};
@@ -44,6 +44,19 @@ pub enum HostError {
     /// Connectors that could not be loaded, each with why.
     #[error("{}", load_text(.0))]
     Load(Vec<(String, LoadError)>),
+    /// The state store is blank but the sink already holds events: the state
+    /// was lost, and starting would deliver again what the sink holds.
+    #[error(
+        "the state database {} holds no trigger state, but {sink} already holds events: the \
+         state was lost (a new, emptied or deleted file?). Starting now would poll every trigger \
+         from the beginning and deliver again events the sink holds. Restore the state file, or \
+         start with --reset-state to do this on purpose",
+        state.display()
+    )]
+    StateLost {
+        state: std::path::PathBuf,
+        sink: String,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -80,12 +93,17 @@ pub struct RunOptions {
     /// connector's `max_concurrency`, or the extra calls fail with the
     /// concurrency limit and back off.
     pub max_concurrent_polls: usize,
+    /// Start even though the state store is blank while the sink already
+    /// holds events (`--reset-state`): triggers start from nothing, and
+    /// events may be delivered again.
+    pub reset_state: bool,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
         Self {
             once: false,
+            reset_state: false,
             clock: Arc::new(SystemClock),
             max_concurrent_polls: default_concurrent_polls(),
         }
@@ -116,6 +134,9 @@ pub struct Prepared {
     /// The configuration's connectors and connections, to end the stored
     /// subscriptions of triggers removed since the last run.
     configured: Configured,
+    /// Set when the store is blank but the sink holds events (see
+    /// [`HostError::StateLost`]); `start` refuses unless told to reset.
+    state_lost: bool,
 }
 
 impl Prepared {
@@ -337,6 +358,10 @@ impl Prepared {
             SinkConfig::Stdout => Arc::new(StdoutSink),
             SinkConfig::Webhook(settings) => Arc::new(WebhookSink::new(settings.clone())),
         };
+        let state_lost = store.is_blank()? && sink.holds_events()?;
+        if let Some(torn) = sink.torn_line() {
+            report_torn_line(&torn, &store, &sink.describe())?;
+        }
         Ok(Self {
             config: config.clone(),
             polling,
@@ -346,6 +371,7 @@ impl Prepared {
             lock,
             wanted,
             configured,
+            state_lost,
         })
     }
 
@@ -383,7 +409,23 @@ impl Prepared {
 
     /// Starts the pollers and, unless `once`, the webhook listener.
     pub async fn start(self, options: RunOptions) -> Result<Running, HostError> {
+        if self.state_lost && !options.reset_state {
+            return Err(HostError::StateLost {
+                state: self.store.path().to_path_buf(),
+                sink: self.sink.describe(),
+            });
+        }
+        if self.state_lost {
+            tracing::warn!(
+                "--reset-state: the state database is blank and the sink holds events; \
+                 triggers start from nothing"
+            );
+        }
         let clock = options.clock;
+        {
+            let (store, now) = (self.store.clone(), clock.now());
+            blocking(move || store.mark_started(now)).await?;
+        }
         let store: Arc<dyn StateStore> = self.store.clone();
         let delivery = Arc::new(Delivery::new(
             store.clone(),
@@ -698,4 +740,28 @@ impl Drop for Running {
             h.abort();
         }
     }
+}
+
+/// Says what became of the event whose interrupted write the sink cut off: if
+/// the state database had recorded it, it is not delivered again and is lost
+/// from the sink; otherwise its trigger's state was not committed either, so
+/// the next poll (or the sender's retry of a webhook) brings it again.
+fn report_torn_line(torn: &TornLine, store: &SqliteStore, sink: &str) -> Result<(), StoreError> {
+    let bytes = torn.bytes;
+    match &torn.event_id {
+        Some(id) if store.is_delivered_anywhere(id)? => tracing::warn!(
+            "{sink}: cut off {bytes} bytes of event {id}, whose write was interrupted; the state \
+             database records it as delivered, so it is not delivered again: it is missing from \
+             the sink"
+        ),
+        Some(id) => tracing::warn!(
+            "{sink}: cut off {bytes} bytes of event {id}, whose write was interrupted; it was \
+             never recorded as delivered, so it is delivered again"
+        ),
+        None => tracing::warn!(
+            "{sink}: cut off {bytes} bytes of an event whose write was interrupted (too short to \
+             name it); it is delivered again unless the state database had recorded it"
+        ),
+    }
+    Ok(())
 }

@@ -24,6 +24,7 @@ pub mod clock;
 pub mod config;
 pub mod delivery;
 pub mod event;
+pub mod files;
 pub mod host;
 pub mod http;
 pub mod poller;

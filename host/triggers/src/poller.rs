@@ -199,12 +199,23 @@ impl Poller {
     /// Polls once: state, poll, deliver, commit. Failures are recorded in
     /// the store and logged, and set the backoff.
     pub async fn poll_once(&mut self) -> PollReport {
-        match self.attempt().await {
+        let (trigger, connector) = (&self.settings.trigger, &self.settings.connector);
+        if self.backoff.failures() > 0 {
+            connector_metrics::triggers::record_retry(trigger, connector);
+        }
+        let span = tracing::info_span!("trigger.poll", trigger = %trigger, connector = %connector);
+        match tracing::Instrument::instrument(self.attempt(), span).await {
             Ok(done) => {
                 self.backoff.reset();
                 done
             }
             Err(failure) => {
+                connector_metrics::triggers::record_poll(
+                    &self.settings.trigger,
+                    &self.settings.connector,
+                    false,
+                    0,
+                );
                 let error = self.settings.redactor.redact(&failure.to_string());
                 let next = self.backoff.next_delay(failure.retry_after());
                 let trigger = self.settings.trigger.clone();
@@ -247,8 +258,11 @@ impl Poller {
             ),
             None => None,
         };
+        // The connector call's span is a child of the poll's.
+        let span = tracing::Span::current();
         let (outcome, state) = tokio::task::spawn_blocking(move || {
             let _permit = permit;
+            let _in_poll = span.enter();
             (source.poll(state.as_ref()), state)
         })
         .await
@@ -274,9 +288,21 @@ impl Poller {
             .deliver_and_commit(&s.trigger, &events, outcome.state)
             .await?;
         self.committed = Some(committed);
+        connector_metrics::triggers::record_poll(&s.trigger, &s.connector, true, found);
+        if delivered.events > 0 {
+            let lag = self
+                .clock
+                .now()
+                .duration_since(polled_at)
+                .unwrap_or_default();
+            connector_metrics::triggers::record_lag(&s.trigger, &s.connector, lag);
+        }
 
         let next = match outcome.poll_again_after {
-            Some(d) if d.is_zero() && found == 0 => EMPTY_POLL_AGAIN_FLOOR,
+            // Nothing new (no items, or only items already delivered): a
+            // connector that keeps asking "at once" would be polled in a
+            // tight loop for ever.
+            Some(d) if d.is_zero() && delivered.events == 0 => EMPTY_POLL_AGAIN_FLOOR,
             Some(d) => d.min(MAX_POLL_AGAIN),
             None => s.recurrence,
         };
@@ -652,6 +678,22 @@ mod tests {
             })],
         );
         assert!(f.poller.poll_once().await.next() >= Duration::from_secs(45));
+    }
+
+    #[tokio::test]
+    async fn polls_that_bring_only_delivered_items_do_not_spin() {
+        let mut f = fixture(
+            "dups",
+            ItemMode::Split,
+            vec![
+                outcome(&["a"], json!({"next": 1}), Some(0)),
+                outcome(&["a"], json!({"next": 1}), Some(0)),
+            ],
+        );
+        // New items: polled again at once, as asked.
+        assert_eq!(f.poller.poll_once().await.next(), Duration::ZERO);
+        // The same item again, nothing new: not at once.
+        assert_eq!(f.poller.poll_once().await.next(), EMPTY_POLL_AGAIN_FLOOR);
     }
 
     #[tokio::test]

@@ -6,7 +6,7 @@
 //! event as delivered only after that, and commits a trigger's state only
 //! after every event of its poll was accepted.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -77,6 +77,17 @@ pub trait EventSink: Send + Sync + 'static {
     fn recently_held(&self) -> Result<Vec<HeldEvent>, SinkError> {
         Ok(Vec::new())
     }
+
+    /// The remainder of an interrupted write that opening the sink cut off.
+    fn torn_line(&self) -> Option<TornLine> {
+        None
+    }
+
+    /// Whether the sink is known to hold events already (a JSON Lines file
+    /// that is not empty). Sinks that cannot tell say no.
+    fn holds_events(&self) -> Result<bool, SinkError> {
+        Ok(false)
+    }
 }
 
 /// How much of the end of a JSON Lines file is read at start for events
@@ -94,7 +105,28 @@ const RECOVERY_TAIL_BYTES: u64 = 4 << 20;
 /// fewer syncs than events.
 pub struct JsonLinesSink {
     path: PathBuf,
+    /// The remainder of an interrupted write cut off at open, if any.
+    torn: Option<TornLine>,
     shared: Arc<JsonLinesFile>,
+}
+
+/// The last line of a JSON Lines file that a crash interrupted, cut off at
+/// open so that the next event starts on a line of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TornLine {
+    /// How many bytes were cut.
+    pub bytes: u64,
+    /// The event's id, when the fragment is long enough to hold it.
+    pub event_id: Option<String>,
+}
+
+/// The id at the start of a serialized event (`{"id":"..."`), if whole.
+fn id_of_fragment(fragment: &[u8]) -> Option<String> {
+    let rest = fragment.strip_prefix(br#"{"id":""#)?;
+    let end = rest.iter().position(|&b| b == b'"' || b == b'\\')?;
+    (rest[end] == b'"')
+        .then(|| String::from_utf8(rest[..end].to_vec()).ok())
+        .flatten()
 }
 
 struct JsonLinesFile {
@@ -140,30 +172,25 @@ impl JsonLinesFile {
 impl JsonLinesSink {
     /// Opens (creating it and its folder if needed) the file at `path` for
     /// appending. A last line without its newline is the remainder of a
-    /// write that a crash interrupted (its event was never accepted): it is
-    /// cut off, so that the next event starts on a line of its own.
+    /// write that a crash interrupted: it is cut off, so that the next event
+    /// starts on a line of its own, and [`EventSink::torn_line`] says what
+    /// was cut (the host tells whether it is delivered again).
     pub fn open(path: &Path) -> Result<Self, SinkError> {
         let error = |message: String| SinkError {
             sink: format!("JSON Lines file {}", path.display()),
             message,
         };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
+            crate::files::create_private_dir(dir)
                 .map_err(|e| error(format!("cannot create {}: {e}", dir.display())))?;
         }
-        let mut file = OpenOptions::new()
+        let mut file = crate::files::private_options()
             .read(true)
             .append(true)
             .create(true)
             .open(path)
             .map_err(|e| error(format!("cannot open: {e}")))?;
-        let cut = cut_partial_line(&mut file).map_err(|e| error(format!("cannot repair: {e}")))?;
-        if cut > 0 {
-            tracing::warn!(
-                file = %path.display(),
-                "cut off {cut} bytes of an event whose write was interrupted; it is delivered again"
-            );
-        }
+        let torn = cut_partial_line(&mut file).map_err(|e| error(format!("cannot repair: {e}")))?;
         // What is in the file now is what the host may trust on restart:
         // make it durable before the host records any of it as delivered.
         file.sync_all()
@@ -177,6 +204,7 @@ impl JsonLinesSink {
             .map_err(|e| error(format!("cannot open a second handle: {e}")))?;
         Ok(Self {
             path: path.to_path_buf(),
+            torn,
             shared: Arc::new(JsonLinesFile {
                 append: Mutex::new(Appender { file, end }),
                 sync: Mutex::new((sync, end)),
@@ -185,8 +213,26 @@ impl JsonLinesSink {
     }
 }
 
-/// Truncates `file` after its last newline; returns how many bytes it cut.
-fn cut_partial_line(file: &mut File) -> std::io::Result<u64> {
+/// Truncates `file` after its last newline; says what it cut.
+fn cut_partial_line(file: &mut File) -> std::io::Result<Option<TornLine>> {
+    let keep = last_line_end(file)?;
+    let len = file.metadata()?.len();
+    if keep == len {
+        return Ok(None);
+    }
+    // The id comes first in a serialized event; 4 KiB holds any id.
+    let mut head = vec![0u8; (len - keep).min(4096) as usize];
+    file.seek(SeekFrom::Start(keep))?;
+    file.read_exact(&mut head)?;
+    file.set_len(keep)?;
+    Ok(Some(TornLine {
+        bytes: len - keep,
+        event_id: id_of_fragment(&head),
+    }))
+}
+
+/// Where the file's last whole line ends (0 when it has no newline).
+fn last_line_end(file: &mut File) -> std::io::Result<u64> {
     let len = file.metadata()?.len();
     let mut end = len;
     let mut buf = vec![0u8; 64 << 10];
@@ -196,19 +242,12 @@ fn cut_partial_line(file: &mut File) -> std::io::Result<u64> {
         file.seek(SeekFrom::Start(start))?;
         file.read_exact(chunk)?;
         if let Some(i) = chunk.iter().rposition(|&b| b == b'\n') {
-            let keep = start + i as u64 + 1;
-            if keep < len {
-                file.set_len(keep)?;
-            }
-            return Ok(len - keep);
+            return Ok(start + i as u64 + 1);
         }
         end = start;
     }
     // No newline at all: the whole file is one interrupted write.
-    if len > 0 {
-        file.set_len(0)?;
-    }
-    Ok(len)
+    Ok(0)
 }
 
 impl EventSink for JsonLinesSink {
@@ -255,6 +294,15 @@ impl EventSink for JsonLinesSink {
                     error(format!("cannot append {ids}: {e}"))
                 })
         })
+    }
+
+    fn torn_line(&self) -> Option<TornLine> {
+        self.torn.clone()
+    }
+
+    fn holds_events(&self) -> Result<bool, SinkError> {
+        let append = self.shared.append.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(append.end > 0)
     }
 
     fn recently_held(&self) -> Result<Vec<HeldEvent>, SinkError> {
@@ -438,10 +486,20 @@ mod tests {
             let sink = JsonLinesSink::open(&path).unwrap();
             sink.deliver(&event("a")).await.unwrap();
         }
-        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
         f.write_all(br#"{"id":"t/b","trig"#).unwrap();
         drop(f);
         let sink = JsonLinesSink::open(&path).unwrap();
+        assert_eq!(
+            sink.torn_line(),
+            Some(TornLine {
+                bytes: 17,
+                event_id: Some("t/b".into())
+            })
+        );
         sink.deliver(&event("c")).await.unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         let ids: Vec<String> = text
@@ -459,6 +517,9 @@ mod tests {
         let sink = JsonLinesSink::open(&path).unwrap();
         assert!(sink.recently_held().unwrap().is_empty());
         assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+        // Too short to name its event.
+        assert_eq!(sink.torn_line().unwrap().event_id, None);
+        assert!(!sink.holds_events().unwrap());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

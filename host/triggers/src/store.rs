@@ -194,6 +194,13 @@ CREATE TABLE IF NOT EXISTS delivered (
     PRIMARY KEY (trigger_name, event_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS delivered_by_time ON delivered (delivered_at);
+-- `started`: when a host first ran on this database, written before its
+-- first delivery, so that a store that lost its state (blank beside a sink
+-- that holds events) is told apart from one whose first poll crashed.
+CREATE TABLE IF NOT EXISTS host_meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS trigger_status (
     trigger_name         TEXT PRIMARY KEY,
     last_poll_at         INTEGER,
@@ -240,6 +247,38 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
+/// SQLite says "unable to open database file" for every reason; the usual
+/// one is a folder the host cannot write, where the `-wal` and `-shm` files go.
+fn explain_open(path: &Path, e: rusqlite::Error) -> String {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let probe = dir.join(format!(".connector-host-probe-{}", std::process::id()));
+    match std::fs::File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            e.to_string()
+        }
+        Err(why) => format!(
+            "{e}: the folder {} cannot be written ({why}), and SQLite keeps its -wal and -shm \
+             files beside the database; make the folder writable or set [host] state elsewhere",
+            dir.display()
+        ),
+    }
+}
+
+fn cannot_open(path: &Path, e: std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::PermissionDenied {
+        format!(
+            "cannot create or open {}: permission denied",
+            path.display()
+        )
+    } else {
+        format!("cannot create or open {}: {e}", path.display())
+    }
+}
+
 impl SqliteStore {
     /// Opens (creating it if needed) the database at `path`, in WAL mode
     /// with `synchronous=FULL`, and creates the tables.
@@ -249,11 +288,23 @@ impl SqliteStore {
             message,
         };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
+            crate::files::create_private_dir(dir)
                 .map_err(|e| open_error(format!("cannot create {}: {e}", dir.display())))?;
         }
-        let conn = Connection::open(path).map_err(|e| open_error(e.to_string()))?;
-        Self::setup(&conn).map_err(|e| open_error(e.to_string()))?;
+        // Created owner-only before SQLite opens it: SQLite gives the `-wal`
+        // and `-shm` files the database file's permissions.
+        crate::files::create_private_file(path).map_err(|e| open_error(cannot_open(path, e)))?;
+        let conn = Connection::open(path).map_err(|e| open_error(explain_open(path, e)))?;
+        Self::setup(&conn).map_err(|e| open_error(explain_open(path, e)))?;
+        let check: String = conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .map_err(|e| open_error(format!("cannot check it: {e}")))?;
+        if check != "ok" {
+            return Err(open_error(format!(
+                "it is damaged (SQLite's quick_check: {check}); restore it from a backup, or move \
+                 it away and start with --reset-state (triggers then start from nothing)"
+            )));
+        }
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(|e| open_error(e.to_string()))?;
@@ -273,6 +324,47 @@ impl SqliteStore {
             read: Mutex::new(read),
             writer: GroupCommit::new(conn),
         })
+    }
+
+    /// Whether the database holds nothing at all: no trigger state, no
+    /// delivered id, no status. A blank store beside a sink that already holds
+    /// events means the state was lost (a new, emptied or deleted file).
+    pub fn is_blank(&self) -> Result<bool, StoreError> {
+        let read = self.read.lock().unwrap_or_else(|p| p.into_inner());
+        let rows: i64 = read
+            .query_row(
+                "SELECT (SELECT COUNT(*) FROM trigger_state) + (SELECT COUNT(*) FROM delivered) \
+                 + (SELECT COUNT(*) FROM trigger_status) + (SELECT COUNT(*) FROM host_meta)",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| StoreError::Open {
+                path: self.path.clone(),
+                message: e.to_string(),
+            })?;
+        Ok(rows == 0)
+    }
+
+    /// Whether `event_id` (of any trigger) is recorded as delivered. One scan
+    /// of the delivered ids: for the rare look-up at start, not per event.
+    pub fn is_delivered_anywhere(&self, event_id: &str) -> Result<bool, StoreError> {
+        let read = self.read.lock().unwrap_or_else(|p| p.into_inner());
+        let found: i64 = read.query_row(
+            "SELECT EXISTS (SELECT 1 FROM delivered WHERE event_id = ?1)",
+            params![event_id],
+            |r| r.get(0),
+        )?;
+        Ok(found == 1)
+    }
+
+    /// Records that a host runs on this database (once; later calls keep the
+    /// first time), before anything is delivered.
+    pub fn mark_started(&self, at: SystemTime) -> Result<(), StoreError> {
+        self.writer.conn().execute(
+            "INSERT OR IGNORE INTO host_meta (key, value) VALUES ('started', ?1)",
+            params![unix_millis(at).to_string()],
+        )?;
+        Ok(())
     }
 
     /// Opens an existing database for reading status; `Ok(None)` if there
@@ -528,9 +620,9 @@ impl StateLock {
         name.push(".lock");
         let path = PathBuf::from(name);
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            let _ = std::fs::create_dir_all(dir);
+            let _ = crate::files::create_private_dir(dir);
         }
-        let file = std::fs::OpenOptions::new()
+        let file = crate::files::private_options()
             .create(true)
             .truncate(false)
             .write(true)

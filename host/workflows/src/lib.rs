@@ -10,10 +10,13 @@
 //! - [`definition`]: `workflow.json` and `connections.json` parsed into a model, and validated
 //!   with every problem reported at once, each with its file, JSON pointer and line.
 //!
-//! - [`engine`]: a first, in-memory run engine over these (runAfter scheduling, Compose,
-//!   variables, If, Switch, Foreach, Until, Scope, Terminate, connector calls through an
-//!   [`engine::Invoker`]). Its durable journal, retries and the CLI come next.
+//! - [`trigger`]: `splitOn`, trigger `conditions` and `recurrence` schedules.
+//! - [`engine`]: the run engine over these: runAfter scheduling with parallel branches and
+//!   `Foreach` concurrency, every action type, retries and timeouts, connector calls through an
+//!   [`engine::Invoker`], and a [`engine::RunJournal`] that every step is written to as it
+//!   happens, so that a run resumes after a crash without running a finished step again.
 
 pub mod definition;
 pub mod engine;
 pub mod expr;
+pub mod trigger;

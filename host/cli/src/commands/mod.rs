@@ -17,11 +17,18 @@ use connector_runtime::runtime::{ConnectorOptions, Runtime, RuntimeOptions};
 
 mod check;
 mod describe;
+mod import;
 mod invoke;
 mod new;
 mod pipe;
 mod poll;
+mod progress;
 mod run;
+// Workflow projects (connector-flows): `run <project dir>`, `runs`, `check-workflow`.
+mod check_workflow;
+mod run_project;
+mod runs;
+mod runs_show;
 mod serve;
 mod signals;
 mod status;
@@ -75,9 +82,12 @@ enum Command {
     Validate(validate::ValidateCommand),
     Describe(describe::DescribeCommand),
     Check(check::CheckCommand),
+    Import(import::ImportCommand),
     Invoke(invoke::InvokeCommand),
     Poll(poll::PollCommand),
     Run(run::RunCommand),
+    Runs(runs::RunsCommand),
+    CheckWorkflow(check_workflow::CheckWorkflowCommand),
     Serve(serve::ServeCommand),
     Status(status::StatusCommand),
     Test(test::TestCommand),
@@ -296,6 +306,7 @@ pub fn main() -> ExitCode {
                     .clone()
                     .or_else(connector_runtime::cache::ComponentCache::default_dir)
             },
+            load_progress: Some(std::sync::Arc::new(progress::StderrProgress::new())),
             ..RuntimeOptions::default()
         })
     };
@@ -303,9 +314,12 @@ pub fn main() -> ExitCode {
         Command::Validate(c) => c.execute(runtime),
         Command::Describe(c) => c.execute(runtime),
         Command::Check(c) => c.execute(runtime),
+        Command::Import(c) => c.execute(runtime),
         Command::Invoke(c) => c.execute(runtime),
         Command::Poll(c) => c.execute(runtime),
         Command::Run(c) => c.execute(runtime),
+        Command::Runs(c) => c.execute(runtime),
+        Command::CheckWorkflow(c) => c.execute(runtime),
         Command::Serve(c) => c.execute(runtime),
         Command::Status(c) => c.execute(runtime),
         Command::Test(c) => c.execute(runtime),
@@ -403,10 +417,7 @@ fn init_logging(verbose: u8) {
     };
     let filter =
         EnvFilter::try_from_env("CONNECTOR_HOST_LOG").unwrap_or_else(|_| EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(true)
-        .without_time()
-        .try_init();
+    // The log lines as before, and the OpenTelemetry layer that `run` and
+    // `serve` turn on when an OTLP endpoint is configured.
+    connector_metrics::telemetry::init_subscriber(filter);
 }

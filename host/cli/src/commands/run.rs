@@ -7,6 +7,7 @@ use clap::Args;
 
 use super::signals::Signals;
 use super::{CommandResult, Failure, exit, make_runtime};
+use connector_metrics::config::MetricsConfig;
 use connector_runtime::runtime::Runtime;
 use connector_triggers::clock::human_duration;
 use connector_triggers::config::{Config, ConfigError};
@@ -22,17 +23,26 @@ pub const ONCE_FAILED: u8 = exit::CONNECTOR;
 /// finish for [host] shutdown_grace, and committed state stays consistent.
 #[derive(Args, Debug)]
 pub struct RunCommand {
-    /// The runtime configuration (TOML; see the README).
-    #[arg(value_name = "CONFIG")]
+    /// The runtime configuration (TOML; see the README), or a workflow project folder.
+    #[arg(value_name = "CONFIG|PROJECT")]
     config: PathBuf,
     /// Poll every polling trigger once, deliver what it found, commit, and
     /// exit (exit code 3 if any failed). Push triggers are not served.
     #[arg(long)]
     once: bool,
+    /// Start even though the state database is blank while the sink already holds events
+    /// (the state was lost): every trigger starts from nothing, and events the sink holds
+    /// may be delivered again.
+    #[arg(long)]
+    reset_state: bool,
 }
 
 impl RunCommand {
     pub fn execute(&self, runtime: impl FnOnce() -> anyhow::Result<Runtime>) -> CommandResult {
+        // A folder is a workflow project (connections.json, workflow folders, host.toml).
+        if self.config.is_dir() {
+            return super::run_project::execute(&self.config, self.once, runtime);
+        }
         let tokio = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .thread_name("connector-host")
@@ -52,6 +62,7 @@ impl RunCommand {
             })?
         };
         let mut config = Config::load(&self.config).map_err(config_failure)?;
+        let metrics = observe(&config)?;
         let runtime = make_runtime(runtime)?;
         // [trust] and oci:// components: checked and pulled before anything
         // is loaded, so nothing of a refused component runs.
@@ -63,7 +74,11 @@ impl RunCommand {
             eprintln!("connector-host: {line}");
         }
         let grace = config.host.shutdown_grace;
-        let result = tokio.block_on(self.run(prepared, signals, grace));
+        let result = tokio.block_on(async {
+            serve_metrics(&metrics).await?;
+            self.run(prepared, signals, grace).await
+        });
+        connector_metrics::telemetry::flush();
         // An abandoned poll may still be inside a wasm call on a blocking
         // thread (its own deadline ends it); do not wait for it.
         tokio.shutdown_timeout(Duration::from_millis(500));
@@ -79,6 +94,7 @@ impl RunCommand {
         let mut running = prepared
             .start(RunOptions {
                 once: self.once,
+                reset_state: self.reset_state,
                 ..RunOptions::default()
             })
             .await
@@ -158,6 +174,42 @@ impl RunCommand {
         }
         Ok(exit::OK)
     }
+}
+
+/// Turns on what `[metrics]` and `[telemetry]` ask for: every connector
+/// call is counted, and traced to the OTLP collector when one is
+/// configured (there or by `OTEL_EXPORTER_OTLP_ENDPOINT`). Returns `[metrics]`.
+pub fn observe(config: &Config) -> Result<MetricsConfig, Failure> {
+    let usage = |message: String| Failure {
+        code: exit::USAGE,
+        message: format!("{}: {message}", config.file.display()),
+    };
+    let metrics = connector_metrics::config::metrics(config.metrics.as_ref()).map_err(usage)?;
+    let telemetry =
+        connector_metrics::config::telemetry(config.telemetry.as_ref()).map_err(usage)?;
+    connector_metrics::calls::install();
+    if let Some(endpoint) =
+        connector_metrics::telemetry::endpoint(telemetry.otlp_endpoint.as_deref())
+    {
+        let url = connector_metrics::telemetry::start_otlp(&endpoint)
+            .map_err(|e| usage(format!("{e:#}")))?;
+        eprintln!("connector-host: sending traces to {url}");
+    }
+    Ok(metrics)
+}
+
+/// Serves `/metrics` on `[metrics] listen`, if given (on the tokio runtime).
+pub async fn serve_metrics(metrics: &MetricsConfig) -> Result<(), Failure> {
+    if let Some(addr) = metrics.listen {
+        let bound = connector_metrics::exposition::serve(addr)
+            .await
+            .map_err(|e| Failure {
+                code: exit::LOAD,
+                message: format!("{e:#}"),
+            })?;
+        eprintln!("connector-host: metrics on http://{bound}/metrics");
+    }
+    Ok(())
 }
 
 /// A configuration that cannot be used is a usage error.

@@ -64,6 +64,7 @@ impl ServeCommand {
             Signals::new().map_err(|e| load_failure(format!("cannot listen for signals: {e}")))?
         };
         let config = Config::load(&self.config).map_err(config_failure)?;
+        let metrics = super::run::observe(&config)?;
         let runtime = make_runtime(runtime)?;
         let state_dir = self.state_dir.clone().unwrap_or_else(|| {
             config
@@ -86,8 +87,11 @@ impl ServeCommand {
                 message: e.to_string(),
             })?;
             self.announce(&server);
+            eprintln!("connector-host: metrics on {}/metrics", server.base_url());
+            super::run::serve_metrics(&metrics).await?;
             run(server, config, runtime, &mut signals).await
         });
+        connector_metrics::telemetry::flush();
         // A try-it call may still be inside a wasm call on a blocking
         // thread (its own deadline ends it); do not wait for it.
         tokio.shutdown_timeout(Duration::from_millis(500));

@@ -20,13 +20,21 @@ fn entries(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 #[test]
 fn second_load_comes_from_the_cache() {
-    let dir = scratch("cache-hit");
+    // A folder the cache creates itself, so that its mode is the cache's.
+    let dir = scratch("cache-hit").join("cache");
     let path = guest("example_data");
     let first = runtime_with_cache(&dir)
         .load(&path, ConnectorOptions::default())
         .unwrap();
     assert_eq!(first.load_report().origin, Origin::Compiled);
     assert_eq!(entries(&dir).len(), 1);
+    // Native code the host will run: owner-only, whatever the umask.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&entries(&dir)[0]), 0o600);
+    }
     // A new runtime (a new engine), as a second process would have.
     let second = runtime_with_cache(&dir)
         .load(&path, ConnectorOptions::default())

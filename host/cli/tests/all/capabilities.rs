@@ -131,7 +131,10 @@ fn templated_grants_are_filled_from_the_connection() {
             &guest("example_tasks"),
             ConnectorOptions {
                 grants: Grants {
-                    http: vec!["http://{host}".parse().unwrap()],
+                    // `private`: the API listens on loopback, which a value
+                    // filled from a connection may reach only when the
+                    // operator says so.
+                    http: vec!["http://{host} private".parse().unwrap()],
                     ..Grants::default()
                 },
                 ..ConnectorOptions::default()
@@ -143,14 +146,41 @@ fn templated_grants_are_filled_from_the_connection() {
     conn.set("use_tls", "false");
     conn.set("token", "secret-token");
     tasks.check_connection(&conn).unwrap();
-    // The same grant, another connection's host: only what that connection names.
+    // Without `private`, the same loopback address filled in from a
+    // connection is refused: a connection cannot widen what the operator
+    // granted, in any spelling of the address.
+    let strict = runtime()
+        .load(
+            &guest("example_tasks"),
+            ConnectorOptions {
+                grants: Grants {
+                    http: vec!["http://{host}".parse().unwrap()],
+                    ..Grants::default()
+                },
+                ..ConnectorOptions::default()
+            },
+        )
+        .unwrap();
     let other = TaskApi::start("secret-token");
-    let mut wrong = conn.clone();
-    wrong.set("host", format!("localhost:{}", other.addr.port()));
-    let err = tasks.check_connection(&wrong).unwrap_err();
+    let port = other.addr.port();
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("[::ffff:127.0.0.1]:{port}"),
+        format!("[::1]:{port}"),
+        format!("0.0.0.0:{port}"),
+        format!("localhost:{port}"),
+    ] {
+        let mut wrong = conn.clone();
+        wrong.set("host", host.as_str());
+        let err = strict.check_connection(&wrong).unwrap_err();
+        assert!(
+            matches!(&err, CallError::Connector { error, .. } if error.code == "outbound-denied"),
+            "{host}: {err}"
+        );
+    }
     assert!(
-        matches!(&err, CallError::Connector { error, .. } if error.code == "outbound-denied"),
-        "{err}"
+        other.seen.lock().unwrap().is_empty(),
+        "no request reached the loopback server"
     );
 }
 

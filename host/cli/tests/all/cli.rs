@@ -145,6 +145,7 @@ fn invoke_reads_input_from_a_file() {
 fn exit_codes_tell_failures_apart() {
     let data = guest("example_data");
     let hostile = guest("test_hostile");
+    let source = guest("test_source");
     let cases: &[(&[&str], i32, &str)] = &[
         (
             &["invoke", s(&data), "hash", "--input", "{not json"],
@@ -163,6 +164,11 @@ fn exit_codes_tell_failures_apart() {
             "invalid input at /algorithm",
         ),
         (&["invoke", s(&data), "no-such-op"], 2, "has no operation"),
+        (
+            &["invoke", s(&source), "sequence"],
+            2,
+            "\"sequence\" is a polling trigger; poll it instead",
+        ),
         (
             &["invoke", s(&data), "hash", "--timeout", "forever"],
             2,
@@ -312,6 +318,18 @@ fn poll_prints_items_and_state() {
     assert_eq!(run.code, 0, "{run:?}");
     let v: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(v["items"].as_array().unwrap().len(), 0, "{v}");
+    // The unit is in the name, as in the contract (`poll-again-after-ms`).
+    let run = cli(&[
+        "poll",
+        s(&guest("test_source")),
+        "sequence",
+        "--input",
+        r#"{"total": 5, "batch": 2}"#,
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["pollAgainAfterMs"], 0, "{v}");
+    assert!(v.get("pollAgainAfter").is_none(), "{v}");
 }
 
 #[test]
@@ -443,4 +461,33 @@ fn a_secret_given_with_dash_c_warns_and_points_to_connection_env() {
     assert!(!run.stderr.contains("hunter2"), "{run:?}");
     // A plain value gives no such warning.
     assert!(!run.stderr.contains("\"host\" was given"), "{run:?}");
+}
+
+#[test]
+fn a_slow_first_load_says_what_it_compiles_and_a_cached_one_says_nothing() {
+    let cache = scratch("slow-load");
+    let data = guest("example_data");
+    let load = || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_connector-host"))
+            .args(["--cache-dir", s(&cache), "describe", s(&data)])
+            // Any compile counts as slow here, so that a Rust component shows it.
+            .env("CONNECTOR_HOST_SLOW_LOAD_MS", "0")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let first = load();
+    assert!(
+        first.contains("compiling example_data.wasm (") && first.contains("to native code"),
+        "{first}"
+    );
+    assert!(first.contains("compiled example_data.wasm ("), "{first}");
+    // Not a terminal: no cursor movement in a log.
+    assert!(!first.contains('\x1b'), "{first:?}");
+    let second = load();
+    assert!(
+        !second.contains("compil"),
+        "a load from the cache is not a compile: {second}"
+    );
 }

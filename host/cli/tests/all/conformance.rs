@@ -407,7 +407,7 @@ fn the_rust_tasks_example_passes() {
     let spec = format!(
         r#"
 [grants]
-http = ["http://{{host}}"]
+http = ["http://{{host}} private"]
 
 [connection]
 good = {{ host = "{host}", use_tls = "false", token = "conformance-token" }}
@@ -532,7 +532,7 @@ fn the_polyglot_http_operations_pass_against_a_granted_server() {
     let calendar_spec = format!(
         r#"
 [grants]
-http = ["http://{{holidays_host}}"]
+http = ["http://{{holidays_host}} private"]
 
 [connection]
 good = {{ holidays_host = "{host}", holidays_use_tls = "false" }}
@@ -581,7 +581,7 @@ skip = "covered by the example's own spec"
     let text_spec = format!(
         r#"
 [grants]
-http = ["http://{{site}}"]
+http = ["http://{{site}} private"]
 
 [connection]
 good = {{ site = "{host}", site_use_tls = "false" }}

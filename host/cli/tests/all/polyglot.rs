@@ -180,7 +180,7 @@ fn the_js_trigger_delivers_each_due_reminder_once() {
 fn calendar_with_http(granted: bool) -> connector_host::Connector {
     let mut grants = connector_host::capabilities::Grants::default();
     if granted {
-        grants.http = vec!["http://{holidays_host}".parse().unwrap()];
+        grants.http = vec!["http://{holidays_host} private".parse().unwrap()];
     }
     runtime()
         .load(

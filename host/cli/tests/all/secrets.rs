@@ -59,7 +59,7 @@ fn a_canary_secret_never_leaves_the_guest() {
         "--connection-file",
         &conn_file,
         "--allow-http",
-        "http://{host}",
+        "http://{host} private",
     ]);
     run(vec![
         "-vv",
@@ -69,7 +69,7 @@ fn a_canary_secret_never_leaves_the_guest() {
         "--connection-file",
         &conn_file,
         "--allow-http",
-        "http://{host}",
+        "http://{host} private",
         "--input",
         r#"{"title":"t"}"#,
     ]);
@@ -81,7 +81,7 @@ fn a_canary_secret_never_leaves_the_guest() {
         "--connection-file",
         &conn_file,
         "--allow-http",
-        "http://{host}",
+        "http://{host} private",
     ]);
     // Failure paths of the same connector: not granted, wrong host.
     run(vec![
@@ -101,7 +101,7 @@ fn a_canary_secret_never_leaves_the_guest() {
         "-c",
         "host=127.0.0.1:1",
         "--allow-http",
-        "http://{host}",
+        "http://{host} private",
     ]);
     // A guest that tries to leak it every way it can.
     for place in ["log", "error", "panic", "stderr", "stdout", "body"] {

@@ -141,9 +141,16 @@ fn try_it_invokes_polls_and_reports_typed_errors() {
         "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
     );
     assert!(ok["durationMs"].as_f64().unwrap() >= 0.0);
+    // The runtime reports what the call used (issue 17).
     assert!(
-        ok["metering"]["fuelUsed"].is_null(),
-        "the runtime does not report fuel; the API must say so"
+        ok["metering"]["fuelUsed"].as_u64().is_some_and(|f| f > 0),
+        "fuel used: {}",
+        ok["metering"]
+    );
+    assert!(
+        ok["metering"]["memoryUsed"].as_u64().is_some_and(|m| m > 0),
+        "memory used: {}",
+        ok["metering"]
     );
 
     // The host refuses the input, at its pointer.

@@ -49,7 +49,7 @@ listen = "127.0.0.1:{port}"
 [[connector]]
 name = "tasks"
 component = "{tasks}"
-allow_http = ["http://{{host}}"]
+allow_http = ["http://{{host}} private"]
 
 [[connector]]
 name = "source"

@@ -15,7 +15,7 @@ fn setup() -> (TaskApi, connector_host::Connector, Connection) {
     let api = TaskApi::start(TOKEN);
     let options = ConnectorOptions {
         grants: Grants {
-            http: vec!["http://{host}".parse().unwrap()],
+            http: vec!["http://{host} private".parse().unwrap()],
             ..Grants::default()
         },
         ..ConnectorOptions::default()

@@ -18,18 +18,6 @@ use serde_json::{Value, json};
 use crate::support::*;
 use crate::triggers_support::*;
 
-/// A source connector with a connection, for configurations to add triggers to.
-const SOURCE: &str = r#"
-[[connector]]
-name = "source"
-component = "@SOURCE@"
-dirs = ["./scratch::/scratch"]
-
-[[connection]]
-name = "src"
-connector = "source"
-"#;
-
 #[test]
 fn a_restart_resumes_from_the_last_committed_state() {
     let h = HostDir::new(

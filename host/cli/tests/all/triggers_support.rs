@@ -109,6 +109,18 @@ impl HostDir {
     }
 }
 
+/// A source connector with a connection, for configurations to add triggers to.
+pub const SOURCE: &str = r#"
+[[connector]]
+name = "source"
+component = "@SOURCE@"
+dirs = ["./scratch::/scratch"]
+
+[[connection]]
+name = "src"
+connector = "source"
+"#;
+
 /// Every event of a JSON Lines file (none if it does not exist).
 pub fn read_events(path: &Path) -> Vec<Value> {
     let text = std::fs::read_to_string(path).unwrap_or_default();

@@ -41,6 +41,10 @@ use crate::connection::Connection;
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default largest response body a guest may receive.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 << 20;
+/// Most outbound requests one call may have in flight (sent, connection
+/// still open); past it a request fails with `connection-limit-reached`, so
+/// a guest cannot make the host hold thousands of sockets.
+pub const MAX_REQUESTS_IN_FLIGHT: usize = 32;
 
 /// A host pattern in a grant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +65,10 @@ pub struct HttpGrant {
     port: u16,
     /// Whether names matching this grant may resolve to non-public addresses.
     allow_private: bool,
+    /// Whether the host came from a connection value (`http://{host}`): then
+    /// even an address literal is checked like a resolved name, since only
+    /// the operator may grant a loopback, private or unspecified address.
+    filled: bool,
 }
 
 impl HttpGrant {
@@ -85,7 +93,8 @@ impl HttpGrant {
     fn admits_address(&self, addr: IpAddr) -> bool {
         match &self.host {
             // The operator named this very address.
-            HostPattern::Ip(ip) => *ip == addr,
+            HostPattern::Ip(ip) if !self.filled => *ip == addr,
+            HostPattern::Ip(ip) if *ip != addr => false,
             _ => self.allow_private || restricted_range(addr).is_none(),
         }
     }
@@ -135,6 +144,7 @@ impl FromStr for HttpGrant {
             host,
             port,
             allow_private,
+            filled: false,
         })
     }
 }
@@ -184,7 +194,9 @@ impl GrantTemplate {
     /// connection value cannot widen a grant (`evil.com/`, `a@b`, `*`).
     pub fn resolve(&self, connection: &Connection) -> Result<HttpGrant> {
         let filled = fill(&self.0, |name| connection.get(name).map(str::to_string))?;
-        filled.parse()
+        let mut grant: HttpGrant = filled.parse()?;
+        grant.filled = self.0.contains('{');
+        Ok(grant)
     }
 }
 
@@ -325,6 +337,10 @@ pub struct OutboundPolicy {
     max_response_bytes: u64,
     deadline: Instant,
     denials: Mutex<Vec<Denial>>,
+    /// Keeps secrets (a host name filled from a token) out of what a
+    /// refusal logs and records.
+    redactor: crate::capabilities::Redactor,
+    in_flight: Arc<tokio::sync::Semaphore>,
 }
 
 impl OutboundPolicy {
@@ -336,7 +352,15 @@ impl OutboundPolicy {
             max_response_bytes,
             deadline,
             denials: Mutex::new(Vec::new()),
+            redactor: crate::capabilities::Redactor::default(),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(MAX_REQUESTS_IN_FLIGHT)),
         }
+    }
+
+    /// The same policy, redacting `redactor`'s secrets from what it records.
+    pub fn redacting(mut self, redactor: crate::capabilities::Redactor) -> Self {
+        self.redactor = redactor;
+        self
     }
 
     /// The requests refused so far.
@@ -345,6 +369,8 @@ impl OutboundPolicy {
     }
 
     fn deny(&self, target: &str, reason: String) -> HttpError {
+        let target = &self.redactor.redact(target);
+        let reason = self.redactor.redact(&reason);
         tracing::warn!(target: "outbound", "refused outbound request to {target}: {reason}");
         if let Ok(mut d) = self.denials.lock()
             && d.len() < 100
@@ -378,6 +404,14 @@ impl OutboundPolicy {
         let target = format!("{scheme}://{host}:{port}");
         let Some(grant) = self.grants.iter().find(|g| g.matches(scheme, &host, port)) else {
             return Err(self.deny(&target, "no grant for this origin".into()));
+        };
+        // Held until the connection closes (at the latest at the deadline).
+        let Ok(permit) = self.in_flight.clone().try_acquire_owned() else {
+            self.deny(
+                &target,
+                format!("more than {MAX_REQUESTS_IN_FLIGHT} requests of this call are in flight"),
+            );
+            return Err(HttpError::ConnectionLimitReached);
         };
 
         let connect_timeout = options
@@ -462,7 +496,16 @@ impl OutboundPolicy {
             .unwrap_or(Duration::MAX)
             .min(self.remaining())
             .max(Duration::from_millis(1));
-        let conn_task = tokio::spawn(conn);
+        // The connection lives no longer than the call: a server that never
+        // answers cannot keep the socket open after the guest is gone.
+        let until = tokio::time::Instant::from_std(self.deadline);
+        let conn_task = tokio::spawn(async move {
+            let _permit = permit;
+            match tokio::time::timeout_at(until, conn).await {
+                Ok(result) => result,
+                Err(_) => Ok(()),
+            }
+        });
         let response = tokio::time::timeout(first_byte, sender.send_request(request))
             .await
             .map_err(|_| HttpError::ConnectionReadTimeout)??;
@@ -662,13 +705,51 @@ mod tests {
     }
 
     #[test]
+    fn addresses_filled_from_a_connection_are_checked_like_names() {
+        let t: GrantTemplate = "http://{host}".parse().unwrap();
+        let mut c = Connection::new();
+        for (value, addr) in [
+            ("127.0.0.1:8080", "127.0.0.1"),
+            ("[::ffff:127.0.0.1]:8080", "::ffff:127.0.0.1"),
+            ("[::1]:8080", "::1"),
+            ("0.0.0.0:8080", "0.0.0.0"),
+            ("10.0.0.1", "10.0.0.1"),
+        ] {
+            c.set("host", value);
+            let grant = t.resolve(&c).unwrap();
+            assert!(!grant.admits_address(addr.parse().unwrap()), "{value}");
+        }
+        c.set("host", "93.184.216.34");
+        let public = t.resolve(&c).unwrap();
+        assert!(public.admits_address("93.184.216.34".parse().unwrap()));
+        assert!(!public.admits_address("93.184.216.35".parse().unwrap()));
+        // The operator may still allow private addresses for a template.
+        let private: GrantTemplate = "http://{host} private".parse().unwrap();
+        c.set("host", "127.0.0.1:8080");
+        assert!(
+            private
+                .resolve(&c)
+                .unwrap()
+                .admits_address("127.0.0.1".parse().unwrap())
+        );
+        // A literal grant keeps naming its address.
+        assert!(g("http://127.0.0.1:8080").admits_address("127.0.0.1".parse().unwrap()));
+    }
+
+    #[test]
     fn templates_fill_from_the_connection_and_cannot_be_widened() {
         let t: GrantTemplate = "https://{host}".parse().unwrap();
         let mut c = Connection::new();
         c.set("host", "api.example.com");
-        assert_eq!(t.resolve(&c).unwrap(), g("https://api.example.com"));
+        assert_eq!(
+            t.resolve(&c).unwrap().to_string(),
+            g("https://api.example.com").to_string()
+        );
         c.set("host", "api.example.com:8443");
-        assert_eq!(t.resolve(&c).unwrap(), g("https://api.example.com:8443"));
+        assert_eq!(
+            t.resolve(&c).unwrap().to_string(),
+            g("https://api.example.com:8443").to_string()
+        );
         for evil in ["evil.com/x", "a@b.com", "*", "x.com?y", ""] {
             c.set("host", evil);
             assert!(t.resolve(&c).is_err(), "{evil:?}");

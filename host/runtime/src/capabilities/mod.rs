@@ -6,6 +6,7 @@ pub mod dirs;
 pub mod http;
 pub mod secrets;
 pub mod sockets;
+pub mod symlinks;
 
 pub use dirs::DirGrant;
 pub use http::{GrantTemplate, HttpGrant};

@@ -57,6 +57,7 @@ impl Connector {
         let binding = result.map_err(|e| self.connector_error(e, &redactor))?;
         self.check_output_size(binding.binding_type.len() + binding.binding_info.len())?;
         self.refuse_secrets("the binding information", &binding.binding_info, &redactor)?;
+        self.refuse_secrets("the binding type", &binding.binding_type, &redactor)?;
         if binding.binding_type.trim().is_empty() {
             return Err(self.bad_output("the binding type is empty".into(), &redactor));
         }

@@ -42,6 +42,11 @@ pub(super) struct RawConfig {
     /// `[trust]`: read by connector-registry, not here (see `Config::trust`).
     #[serde(default)]
     trust: Option<toml::Value>,
+    /// `[metrics]`, `[telemetry]`: read by connector-metrics.
+    #[serde(default)]
+    metrics: Option<toml::Value>,
+    #[serde(default)]
+    telemetry: Option<toml::Value>,
 }
 
 #[derive(Deserialize)]
@@ -257,6 +262,8 @@ impl Checker<'_> {
             triggers,
             webhook,
             trust: raw.trust,
+            metrics: raw.metrics,
+            telemetry: raw.telemetry,
         }
     }
 
@@ -586,7 +593,9 @@ impl Checker<'_> {
             }
         }
         if let Some(t) = &raw.timeout {
-            match limits::parse_duration(t.get_ref()) {
+            match limits::parse_duration(t.get_ref())
+                .and_then(|d| crate::config::check_bound(t.get_ref(), d))
+            {
                 Ok(d) => limits.timeout = d,
                 Err(e) => self.problem(t, format!("{table}: limits.timeout"), format!("{e:#}")),
             }

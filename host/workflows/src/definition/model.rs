@@ -10,7 +10,9 @@ use serde_json::Value;
 use crate::expr::{CompiledValue, Template};
 
 /// An action's (or a run's) final status, as `runAfter` names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum RunStatus {
     /// The action ran and succeeded.
     Succeeded,
@@ -20,10 +22,13 @@ pub enum RunStatus {
     Skipped,
     /// The action ran past its `timeout` (or its `Until` past `limit.timeout`).
     TimedOut,
+    /// A run's status only (as Logic Apps reports a run stopped by `runs cancel`, or by a
+    /// `Terminate` asking for `Cancelled`): runAfter cannot name it, so it is not in [`Self::ALL`].
+    Cancelled,
 }
 
 impl RunStatus {
-    /// Every status, for messages.
+    /// Every status runAfter can name, for parsing and messages.
     pub const ALL: [RunStatus; 4] = [
         RunStatus::Succeeded,
         RunStatus::Failed,
@@ -38,6 +43,15 @@ impl RunStatus {
             .find(|st| st.as_str().eq_ignore_ascii_case(s))
     }
 
+    /// Reads any status name, `Cancelled` (a run's status) included, ignoring case.
+    pub fn parse_run_status(s: &str) -> Option<RunStatus> {
+        RunStatus::parse(s).or_else(|| {
+            "Cancelled"
+                .eq_ignore_ascii_case(s)
+                .then_some(RunStatus::Cancelled)
+        })
+    }
+
     /// The canonical name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -45,6 +59,7 @@ impl RunStatus {
             RunStatus::Failed => "Failed",
             RunStatus::Skipped => "Skipped",
             RunStatus::TimedOut => "TimedOut",
+            RunStatus::Cancelled => "Cancelled",
         }
     }
 }

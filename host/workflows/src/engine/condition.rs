@@ -2,12 +2,11 @@
 
 use serde_json::Value;
 
-use super::state::RunState;
 use crate::definition::Condition;
-use crate::expr::{CompiledValue, call_function};
+use crate::expr::{CompiledValue, Scope, call_function};
 
 /// Evaluates a condition to a boolean; the error says where (the pointer suffix) and why.
-pub(crate) fn eval(c: &Condition, state: &RunState) -> Result<bool, String> {
+pub(crate) fn eval(c: &Condition, state: &dyn Scope) -> Result<bool, String> {
     match c {
         Condition::Expression(t) => match t.eval(state).map_err(|e| e.to_string())?.as_ref() {
             Value::Bool(b) => Ok(*b),

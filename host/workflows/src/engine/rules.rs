@@ -10,6 +10,7 @@ use crate::definition::{Action, RunStatus};
 /// Failed outranks TimedOut, which outranks Succeeded.
 pub(crate) fn worse(a: RunStatus, b: RunStatus) -> RunStatus {
     let rank = |s: RunStatus| match s {
+        RunStatus::Cancelled => 4,
         RunStatus::Failed => 3,
         RunStatus::TimedOut => 2,
         RunStatus::Succeeded | RunStatus::Skipped => 1,

@@ -1,45 +1,61 @@
-//! Scheduling by runAfter, and running each action type.
+//! [`Engine`]: runs, and resumes, runs of one workflow definition.
 
 use std::collections::HashMap;
-use std::time::Instant;
+use std::sync::Arc;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
-mod select;
+use super::journal::{JournalEntry, JournalError, RunJournal};
+use super::record::{ActionRecord, RunRecord};
+use super::replay::Replay;
+use super::runner::{Runner, Stop, now_rfc3339};
+use super::state::Frame;
+use super::{Invoker, order};
+use crate::definition::{Action, ActionType, RunStatus, WorkflowFile};
 
-use super::condition;
-use super::record::{ActionError, ActionRecord, RunRecord};
-use super::rules::{coerce, group_status, worse};
-use super::state::RunState;
-use super::{CallContext, Invoker};
-use crate::definition::{Action, ActionBody, ActionType, RunStatus, WorkflowFile};
-use crate::expr::{CompiledValue, call_function};
+/// Where `Response` answers go (see [`Engine::on_response`]).
+pub type ResponseSink = Arc<dyn Fn(&Value) + Send + Sync>;
 
-/// Logic Apps' limit on the items of one `Foreach`.
-const MAX_FOREACH_ITEMS: usize = 100_000;
-
-/// Runs workflows of one definition.
+/// Runs workflows of one definition. It is `Sync`: one engine serves many runs at once.
 pub struct Engine<'w> {
-    workflow: &'w WorkflowFile,
-    invoker: &'w dyn Invoker,
-    parameters: HashMap<String, Value>,
+    pub(super) workflow: &'w WorkflowFile,
+    pub(super) invoker: &'w dyn Invoker,
+    pub(super) parameters: HashMap<String, Value>,
+    pub(super) on_response: Option<ResponseSink>,
+    /// Each action's place in the record order.
+    pub(super) ranks: HashMap<String, u64>,
+    /// Each action by name (names are unique in a workflow), for replaying records.
+    types: HashMap<String, ActionType>,
+}
+
+fn index(group: &[Action], out: &mut HashMap<String, ActionType>) {
+    for a in group {
+        out.insert(a.name.clone(), a.action_type);
+        for c in a.children() {
+            index(c, out);
+        }
+    }
 }
 
 impl<'w> Engine<'w> {
     /// An engine for `workflow` whose connector calls go to `invoker`; parameters start at
     /// their `defaultValue`.
     pub fn new(workflow: &'w WorkflowFile, invoker: &'w dyn Invoker) -> Self {
-        let parameters = workflow
-            .workflow
-            .definition
+        let definition = &workflow.workflow.definition;
+        let parameters = definition
             .parameters
             .iter()
             .filter_map(|(k, p)| p.default_value.clone().map(|v| (k.clone(), v)))
             .collect();
+        let mut types = HashMap::new();
+        index(&definition.actions, &mut types);
         Engine {
             workflow,
             invoker,
             parameters,
+            on_response: None,
+            ranks: order::ranks(&definition.actions),
+            types,
         }
     }
 
@@ -49,494 +65,160 @@ impl<'w> Engine<'w> {
         self
     }
 
+    /// Where a `Response` action's answer goes: `f` is called once per `Response` with
+    /// `{"statusCode": n, "headers": {..}, "body": ..}` (a `Request` trigger's HTTP answer);
+    /// the run then goes on. Without it, a `Response` only records its outputs.
+    pub fn on_response(mut self, f: Arc<dyn Fn(&Value) + Send + Sync>) -> Self {
+        self.on_response = Some(f);
+        self
+    }
+
     /// Runs the workflow once for a trigger event whose outputs are `trigger_outputs`
-    /// (`{"headers": {..}, "body": ..}`).
-    pub fn run(&self, run_id: &str, trigger_outputs: Value) -> RunRecord {
-        let mut r = Runner {
-            engine: self,
-            run_id,
-            state: RunState::new(
-                trigger_outputs,
-                self.parameters.clone(),
-                &self.workflow.name,
-                run_id,
-            ),
-            records: Vec::new(),
-            path: Vec::new(),
-            terminated: None,
+    /// (`{"headers": {..}, "body": ..}`), journaling each step in `journal` as it happens.
+    ///
+    /// A run whose journal already holds entries is resumed from them (`trigger_outputs` is
+    /// then ignored in favour of the journaled ones): finished steps are not run again, their
+    /// records rebuild the run's state; a step that was started but not finished runs again
+    /// with the next attempt number and the same idempotency key; a finished run returns its
+    /// record. An `Err` means the journal failed: the run stops there, nothing after the last
+    /// good append counts, and it is resumed later from what was journaled.
+    pub fn run(
+        &self,
+        run_id: &str,
+        trigger_outputs: Value,
+        journal: &dyn RunJournal,
+    ) -> Result<RunRecord, JournalError> {
+        let replay = Replay::read(journal.entries(run_id)?);
+        let trigger_outputs = match &replay.trigger_outputs {
+            Some(t) => t.clone(),
+            None => {
+                journal.append(
+                    run_id,
+                    &JournalEntry::RunStarted {
+                        workflow: self.workflow.name.clone(),
+                        trigger_outputs: trigger_outputs.clone(),
+                        at: now_rfc3339(),
+                    },
+                )?;
+                trigger_outputs
+            }
         };
-        let mut status = r.run_group(&self.workflow.workflow.definition.actions);
-        if let Some((_, asked)) = &r.terminated {
-            status = if asked.eq_ignore_ascii_case("Succeeded") {
-                RunStatus::Succeeded
-            } else {
-                RunStatus::Failed
-            };
+        let runner = Runner::new(self, run_id, journal, replay, trigger_outputs);
+        self.restore_variables(&runner);
+        if let Some((status, terminated)) = runner.replay.run_finished.clone() {
+            let mut actions = std::mem::take(&mut runner.lock().records);
+            self.sort(&mut actions);
+            return Ok(self.record(&runner, run_id, status, terminated, actions));
         }
-        let variables: Map<String, Value> = r
-            .state
+        let status = runner.run_group(
+            &self.workflow.workflow.definition.actions,
+            &Frame::default(),
+        );
+        let terminated = runner.lock().terminated.clone();
+        let status = match runner.take_stop() {
+            Some(Stop::Journal(e)) => return Err(e),
+            Some(Stop::Cancelled) => RunStatus::Cancelled,
+            // The panic itself reached the caller through the thread scope.
+            Some(Stop::Panicked) => RunStatus::Failed,
+            None => match &terminated {
+                Some((_, asked)) if asked.eq_ignore_ascii_case("Succeeded") => RunStatus::Succeeded,
+                Some((_, asked)) if asked.eq_ignore_ascii_case("Cancelled") => RunStatus::Cancelled,
+                Some(_) => RunStatus::Failed,
+                None => status,
+            },
+        };
+        journal.append(
+            run_id,
+            &JournalEntry::RunFinished {
+                status,
+                terminated: terminated.clone(),
+                at: now_rfc3339(),
+            },
+        )?;
+        let mut actions = std::mem::take(&mut runner.lock().records);
+        self.sort(&mut actions);
+        Ok(self.record(&runner, run_id, status, terminated, actions))
+    }
+
+    fn sort(&self, actions: &mut [ActionRecord]) {
+        actions.sort_by_cached_key(|r| order::key(&self.ranks, r));
+    }
+
+    fn record(
+        &self,
+        runner: &Runner<'_, '_>,
+        run_id: &str,
+        status: RunStatus,
+        terminated: Option<(String, String)>,
+        actions: Vec<ActionRecord>,
+    ) -> RunRecord {
+        let variables: Map<String, Value> = runner
+            .lock()
             .variables
-            .into_iter()
-            .map(|(k, (_, v))| (k, v))
+            .iter()
+            .map(|(k, (_, v))| (k.clone(), v.clone()))
             .collect();
         RunRecord {
             run_id: run_id.to_owned(),
             status,
-            terminated: r.terminated,
-            actions: r.records,
+            terminated,
+            actions,
             variables,
         }
     }
-}
 
-struct Runner<'e, 'w> {
-    engine: &'e Engine<'w>,
-    run_id: &'e str,
-    state: RunState,
-    records: Vec<ActionRecord>,
-    path: Vec<String>,
-    terminated: Option<(String, String)>,
-}
-
-/// How an action ended: status, outputs or error.
-struct Outcome {
-    status: RunStatus,
-    inputs: Option<Value>,
-    outputs: Option<Value>,
-    error: Option<ActionError>,
-}
-
-impl Outcome {
-    fn ok(inputs: Option<Value>, outputs: Option<Value>) -> Self {
-        Outcome {
-            status: RunStatus::Succeeded,
-            inputs,
-            outputs,
-            error: None,
-        }
-    }
-    fn failed(code: &str, message: impl Into<String>) -> Self {
-        Outcome {
-            status: RunStatus::Failed,
-            inputs: None,
-            outputs: None,
-            error: Some(ActionError {
-                code: code.into(),
-                message: message.into(),
-            }),
-        }
-    }
-    fn with_inputs(mut self, inputs: Option<Value>) -> Self {
-        self.inputs = inputs;
-        self
-    }
-}
-
-fn status_list(statuses: &[RunStatus]) -> String {
-    statuses
-        .iter()
-        .map(|s| s.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-impl<'e, 'w> Runner<'e, 'w> {
-    /// Runs a group of sibling actions in runAfter order and returns the group's status.
-    fn run_group(&mut self, group: &'w [Action]) -> RunStatus {
-        let mut done: HashMap<&'w str, RunStatus> = HashMap::new();
-        let mut pending: Vec<&'w Action> = group.iter().collect();
-        // Each pass ends one action, so the loop is bounded by the group's size.
-        for _ in 0..group.len() {
-            let Some(i) = pending.iter().position(|a| {
-                a.run_after
-                    .iter()
-                    .all(|ra| done.contains_key(ra.action.as_str()))
-            }) else {
-                break;
-            };
-            let a = pending.remove(i);
-            let reason = if let Some((by, _)) = &self.terminated {
-                Some(format!("skipped because the run was terminated by `{by}`"))
-            } else {
-                a.run_after.iter().find_map(|ra| {
-                    let st = done[ra.action.as_str()];
-                    (!ra.statuses.contains(&st)).then(|| {
-                        format!(
-                            "skipped because `{}` was `{st}` and runAfter asks for [{}]",
-                            ra.action,
-                            status_list(&ra.statuses)
-                        )
-                    })
-                })
-            };
-            let status = match reason {
-                Some(reason) => self.finish(
-                    a,
-                    Outcome {
-                        status: RunStatus::Skipped,
-                        inputs: None,
-                        outputs: None,
-                        error: None,
-                    },
-                    Some(reason),
-                ),
-                None => {
-                    let outcome = self.run_action(a);
-                    self.finish(a, outcome, None)
-                }
-            };
-            done.insert(a.name.as_str(), status);
-        }
-        // Only an unvalidated definition (runAfter naming a missing action, a cycle) leaves
-        // actions here; they are reported, not silently dropped.
-        for a in pending {
-            let o = Outcome::failed(
-                "InvalidRunAfter",
-                "its runAfter can never be satisfied (a missing action or a cycle)",
-            );
-            let st = self.finish(a, o, None);
-            done.insert(a.name.as_str(), st);
-        }
-        group_status(group, &done)
-    }
-
-    fn finish(&mut self, a: &Action, o: Outcome, skipped_because: Option<String>) -> RunStatus {
-        let object = json!({
-            "name": a.name,
-            "status": o.status.as_str(),
-            "inputs": o.inputs.clone().unwrap_or(Value::Null),
-            "outputs": o.outputs.clone().unwrap_or(Value::Null),
-            "error": o.error.as_ref().map(|e| json!({"code": e.code, "message": e.message})).unwrap_or(Value::Null),
-        });
-        self.state.actions.insert(a.name.clone(), object);
-        self.records.push(ActionRecord {
-            name: a.name.clone(),
-            path: self.path.clone(),
-            status: o.status,
-            inputs: o.inputs,
-            outputs: o.outputs,
-            error: o.error,
-            skipped_because,
-        });
-        o.status
-    }
-
-    fn eval(&self, a: &Action, v: &CompiledValue, what: &str) -> Result<Value, Outcome> {
-        v.eval(&self.state).map_err(|e| {
-            let at = if e.pointer.is_empty() {
-                what.to_owned()
-            } else {
-                format!("{what}{}", e.pointer)
-            };
-            Outcome::failed(
-                "ExpressionError",
-                format!("`{}`, {at}: {}", a.name, e.error),
-            )
-        })
-    }
-
-    fn run_action(&mut self, a: &'w Action) -> Outcome {
-        match self.try_run(a) {
-            Ok(o) | Err(o) => o,
-        }
-    }
-
-    fn try_run(&mut self, a: &'w Action) -> Result<Outcome, Outcome> {
-        if matches!(a.action_type, ActionType::Query | ActionType::Select) {
-            return self.query_or_select(a);
-        }
-        let inputs = match a.inputs {
-            CompiledValue::Constant(Value::Null) => None,
-            ref v => Some(self.eval(a, v, "inputs")?),
-        };
-        let fail = |code: &str, msg: String| {
-            Err(Outcome::failed(code, format!("`{}`: {msg}", a.name)).with_inputs(inputs.clone()))
-        };
-        Ok(match &a.body {
-            ActionBody::Plain if a.action_type == ActionType::Compose => {
-                Outcome::ok(inputs.clone(), inputs)
-            }
-            ActionBody::Plain if a.action_type == ActionType::ParseJson => {
-                let content = inputs
-                    .as_ref()
-                    .and_then(|i| i.get("content"))
-                    .cloned()
-                    .unwrap_or(Value::Null);
-                let parsed = match content {
-                    Value::String(text) => match serde_json::from_str::<Value>(&text) {
-                        Ok(v) => v,
-                        Err(e) => {
-                            return fail("InvalidJSON", format!("`content` is not JSON: {e}"));
+    /// A resumed run's records and latest action results, its variables from the journaled records of the variable actions in the
+    /// order they were journaled (their outputs hold the values they set), and the
+    /// `Terminate` that ended it, if one had run.
+    fn restore_variables(&self, runner: &Runner<'_, '_>) {
+        let mut shared = runner.lock();
+        for key in &runner.replay.finished_order {
+            let rec = &runner.replay.finished[key];
+            shared.records.push(rec.clone());
+            shared
+                .actions
+                .insert(rec.name.clone(), super::runner::object_of(rec));
+            let body = rec.outputs.as_ref().and_then(|o| o.get("body"));
+            match (self.types.get(&rec.name), body) {
+                (Some(ActionType::InitializeVariable), Some(b)) => {
+                    for v in b["variables"].as_array().into_iter().flatten() {
+                        if let (Some(n), Some(t)) = (v["name"].as_str(), v["type"].as_str()) {
+                            shared
+                                .variables
+                                .insert(n.to_owned(), (t.to_owned(), v["value"].clone()));
                         }
-                    },
-                    other => other,
-                };
-                Outcome::ok(inputs, Some(json!({ "body": parsed })))
-            }
-            ActionBody::Plain if a.action_type == ActionType::Terminate => {
-                let asked = inputs
-                    .as_ref()
-                    .and_then(|i| i.get("runStatus"))
-                    .and_then(Value::as_str)
-                    .unwrap_or("Failed")
-                    .to_owned();
-                self.terminated = Some((a.name.clone(), asked));
-                Outcome::ok(inputs, None)
-            }
-            ActionBody::Plain => {
-                return fail(
-                    "NotSupported",
-                    format!(
-                        "the action type {} is not run by this engine yet",
-                        a.action_type.as_str()
-                    ),
-                );
-            }
-            ActionBody::InitializeVariable(decls) => {
-                for d in decls {
-                    let value = self.eval(a, &d.value, "inputs/variables/value")?;
-                    let value = match coerce(&d.type_name, value) {
-                        Ok(v) => v,
-                        Err(m) => {
-                            return fail(
-                                "InvalidVariable",
-                                format!("the variable `{}`: {m}", d.name),
-                            );
-                        }
-                    };
-                    if self.state.variables.contains_key(&d.name) {
-                        return fail(
-                            "InvalidVariable",
-                            format!("the variable `{}` is already initialized", d.name),
-                        );
-                    }
-                    self.state
-                        .variables
-                        .insert(d.name.clone(), (d.type_name.clone(), value));
-                }
-                Outcome::ok(inputs, None)
-            }
-            ActionBody::Variable(name) => {
-                let Some((type_name, current)) = self.state.variables.get(name).cloned() else {
-                    return fail(
-                        "InvalidVariable",
-                        format!("the variable `{name}` is not initialized"),
-                    );
-                };
-                let given = inputs.as_ref().and_then(|i| i.get("value")).cloned();
-                let new = match a.action_type {
-                    ActionType::SetVariable => coerce(&type_name, given.unwrap_or(Value::Null)),
-                    ActionType::IncrementVariable | ActionType::DecrementVariable => {
-                        let by = given.unwrap_or(json!(1));
-                        let by = if a.action_type == ActionType::DecrementVariable {
-                            call_function("mul", &[by, json!(-1)], &self.state)
-                        } else {
-                            Ok(by)
-                        };
-                        by.and_then(|by| call_function("add", &[current, by], &self.state))
-                    }
-                    ActionType::AppendToArrayVariable => match current {
-                        Value::Array(mut items) => {
-                            items.push(given.unwrap_or(Value::Null));
-                            Ok(Value::Array(items))
-                        }
-                        _ => Err(format!("`{name}` is not an Array variable")),
-                    },
-                    _ => match current {
-                        Value::String(s) => {
-                            call_function("string", &[given.unwrap_or(Value::Null)], &self.state)
-                                .map(|t| {
-                                    Value::String(format!("{s}{}", t.as_str().unwrap_or_default()))
-                                })
-                        }
-                        _ => Err(format!("`{name}` is not a String variable")),
-                    },
-                };
-                match new {
-                    Ok(v) => {
-                        self.state
-                            .variables
-                            .insert(name.clone(), (type_name, v.clone()));
-                        Outcome::ok(
-                            inputs,
-                            Some(json!({ "body": { "name": name, "value": v } })),
-                        )
-                    }
-                    Err(m) => return fail("InvalidVariable", m),
-                }
-            }
-            ActionBody::If {
-                condition,
-                actions,
-                else_actions,
-            } => {
-                let holds = match condition::eval(condition, &self.state) {
-                    Ok(b) => b,
-                    Err(m) => return fail("ExpressionError", format!("expression: {m}")),
-                };
-                let status = self.run_container(a, if holds { actions } else { else_actions });
-                Outcome {
-                    status,
-                    inputs: Some(json!({ "expressionResult": holds })),
-                    outputs: None,
-                    error: None,
-                }
-            }
-            ActionBody::Switch { on, cases, default } => {
-                let value = self.eval(a, on, "expression")?;
-                let case = cases.iter().find(|c| {
-                    call_function("equals", &[c.value.clone(), value.clone()], &self.state)
-                        == Ok(json!(true))
-                });
-                let status = self
-                    .run_container(a, case.map_or(default.as_slice(), |c| c.actions.as_slice()));
-                Outcome {
-                    status,
-                    inputs: Some(
-                        json!({ "expressionValue": value, "case": case.map(|c| c.name.clone()) }),
-                    ),
-                    outputs: None,
-                    error: None,
-                }
-            }
-            ActionBody::Scope { actions } => {
-                let status = self.run_container(a, actions);
-                Outcome {
-                    status,
-                    inputs,
-                    outputs: None,
-                    error: None,
-                }
-            }
-            ActionBody::Foreach { items, actions, .. } => {
-                let items = match self.eval(a, items, "foreach")? {
-                    Value::Array(v) if v.len() <= MAX_FOREACH_ITEMS => v,
-                    Value::Array(v) => {
-                        return fail(
-                            "InvalidForeach",
-                            format!("{} items is more than {MAX_FOREACH_ITEMS}", v.len()),
-                        );
-                    }
-                    Value::Null => Vec::new(),
-                    other => {
-                        return fail(
-                            "InvalidForeach",
-                            format!("`foreach` must be an array, got {other}"),
-                        );
-                    }
-                };
-                let mut worst = RunStatus::Succeeded;
-                for (i, item) in items.iter().enumerate() {
-                    if self.terminated.is_some() {
-                        break;
-                    }
-                    self.state.loops.push(&a.name, item.clone(), i as i64);
-                    self.path.push(format!("{}[{i}]", a.name));
-                    let st = self.run_group(actions);
-                    self.path.pop();
-                    self.state.loops.pop();
-                    worst = worse(worst, st);
-                }
-                self.set_result(a, actions);
-                Outcome {
-                    status: worst,
-                    inputs: Some(json!({ "count": items.len() })),
-                    outputs: None,
-                    error: None,
-                }
-            }
-            ActionBody::Until {
-                condition,
-                count,
-                timeout,
-                actions,
-            } => {
-                let deadline = Instant::now() + *timeout;
-                let mut status = RunStatus::Succeeded;
-                let mut iterations = 0;
-                for i in 0..*count {
-                    if self.terminated.is_some() {
-                        break;
-                    }
-                    if Instant::now() >= deadline {
-                        status = RunStatus::TimedOut;
-                        break;
-                    }
-                    iterations = i + 1;
-                    self.state.loops.push(&a.name, Value::Null, i as i64);
-                    self.path.push(format!("{}[{i}]", a.name));
-                    let st = self.run_group(actions);
-                    let done = condition::eval(condition, &self.state);
-                    self.path.pop();
-                    self.state.loops.pop();
-                    status = worse(RunStatus::Succeeded, st);
-                    match done {
-                        Ok(true) => break,
-                        Ok(false) if status == RunStatus::Succeeded => {}
-                        Ok(false) => break,
-                        Err(m) => return fail("ExpressionError", format!("expression: {m}")),
                     }
                 }
-                self.set_result(a, actions);
-                Outcome {
-                    status,
-                    inputs: Some(json!({ "iterations": iterations })),
-                    outputs: None,
-                    error: None,
-                }
-            }
-            ActionBody::ServiceProvider(call) => {
-                let parameters = inputs
-                    .as_ref()
-                    .and_then(|i| i.get("parameters"))
-                    .cloned()
-                    .unwrap_or_else(|| json!({}));
-                let step = if self.path.is_empty() {
-                    a.name.clone()
-                } else {
-                    format!("{}/{}", self.path.join("/"), a.name)
-                };
-                let context = CallContext {
-                    run_id: self.run_id.to_owned(),
-                    idempotency_key: format!("{}/{step}", self.run_id),
-                    step,
-                    attempt: 1,
-                };
-                match self.engine.invoker.invoke(call, &parameters, &context) {
-                    Ok(body) => Outcome::ok(inputs, Some(json!({ "body": body }))),
-                    Err(e) => {
-                        let msg = format!(
-                            "{} {}: {}",
-                            call.service_provider_id, call.operation_id, e.message
-                        );
-                        return Err(Outcome::failed(&e.kind, msg).with_inputs(inputs));
+                (Some(t), Some(b)) if variable_action(*t) && rec.status == RunStatus::Succeeded => {
+                    if let (Some(n), Some(v)) = (b["name"].as_str(), b.get("value"))
+                        && let Some(entry) = shared.variables.get_mut(n)
+                    {
+                        entry.1 = v.clone();
                     }
                 }
+                (Some(ActionType::Terminate), _)
+                    if rec.status == RunStatus::Succeeded && shared.terminated.is_none() =>
+                {
+                    let asked = rec
+                        .inputs
+                        .as_ref()
+                        .and_then(|i| i["runStatus"].as_str())
+                        .unwrap_or("Failed");
+                    shared.terminated = Some((rec.name.clone(), asked.to_owned()));
+                }
+                _ => {}
             }
-        })
+        }
     }
+}
 
-    fn run_container(&mut self, a: &Action, group: &'w [Action]) -> RunStatus {
-        let st = self.run_group(group);
-        self.set_result(a, group);
-        st
-    }
-
-    /// `result('A')`: the objects of the container's top-level actions that ran, in the order
-    /// they ended.
-    fn set_result(&mut self, a: &Action, group: &[Action]) {
-        let ended = |name: &str| self.records.iter().rposition(|r| r.name == name);
-        let mut order: Vec<(usize, &str)> = group
-            .iter()
-            .filter_map(|x| ended(&x.name).map(|i| (i, x.name.as_str())))
-            .collect();
-        order.sort_unstable();
-        let results: Vec<Value> = order
-            .iter()
-            .filter_map(|(_, n)| self.state.actions.get(*n).cloned())
-            .collect();
-        self.state
-            .results
-            .insert(a.name.clone(), Value::Array(results));
-    }
+fn variable_action(t: ActionType) -> bool {
+    matches!(
+        t,
+        ActionType::SetVariable
+            | ActionType::IncrementVariable
+            | ActionType::DecrementVariable
+            | ActionType::AppendToArrayVariable
+            | ActionType::AppendToStringVariable
+    )
 }

@@ -4,17 +4,19 @@
 //! their call context. The connector here is a small in-process task store that does real
 //! work (it keeps tasks, assigns ids, refuses bad input); the wasm-backed invoker is the host's.
 
-use std::cell::RefCell;
+use std::sync::Mutex;
 
 use connector_workflows::definition::{RunStatus, ServiceProviderCall, WorkflowFile};
-use connector_workflows::engine::{CallContext, Engine, InvokeFailure, Invoker, RunRecord};
+use connector_workflows::engine::{
+    CallContext, Engine, InvokeFailure, Invoker, MemoryJournal, RunRecord,
+};
 use serde_json::{Value, json};
 
 /// Tasks kept in memory: `create` (needs a non-empty `title`), `get` (by `id`), `list`.
 #[derive(Default)]
 struct TaskStore {
-    tasks: RefCell<Vec<Value>>,
-    calls: RefCell<Vec<CallContext>>,
+    tasks: Mutex<Vec<Value>>,
+    calls: Mutex<Vec<CallContext>>,
 }
 
 impl Invoker for TaskStore {
@@ -24,10 +26,11 @@ impl Invoker for TaskStore {
         p: &Value,
         cx: &CallContext,
     ) -> Result<Value, InvokeFailure> {
-        self.calls.borrow_mut().push(cx.clone());
+        self.calls.lock().unwrap().push(cx.clone());
         let invalid = |m: &str| InvokeFailure {
             kind: "invalid-input".into(),
             message: m.into(),
+            retry_after: None,
         };
         match call.operation_id.as_str() {
             "create" => {
@@ -36,7 +39,7 @@ impl Invoker for TaskStore {
                     .and_then(Value::as_str)
                     .filter(|t| !t.trim().is_empty())
                     .ok_or_else(|| invalid("`title` is required"))?;
-                let mut tasks = self.tasks.borrow_mut();
+                let mut tasks = self.tasks.lock().unwrap();
                 let task = json!({ "id": tasks.len() + 1, "title": title, "done": false });
                 tasks.push(task.clone());
                 Ok(task)
@@ -47,19 +50,22 @@ impl Invoker for TaskStore {
                     .and_then(Value::as_u64)
                     .ok_or_else(|| invalid("`id` must be a number"))?;
                 self.tasks
-                    .borrow()
+                    .lock()
+                    .unwrap()
                     .iter()
                     .find(|t| t["id"] == id)
                     .cloned()
                     .ok_or(InvokeFailure {
                         kind: "not-found".into(),
                         message: format!("no task {id}"),
+                        retry_after: None,
                     })
             }
-            "list" => Ok(json!({ "items": self.tasks.borrow().clone() })),
+            "list" => Ok(json!({ "items": self.tasks.lock().unwrap().clone() })),
             other => Err(InvokeFailure {
                 kind: "invalid-input".into(),
                 message: format!("unknown operation {other}"),
+                retry_after: None,
             }),
         }
     }
@@ -83,7 +89,13 @@ fn tasks(op: &str, parameters: Value, run_after: Value) -> Value {
 }
 
 fn run(w: &WorkflowFile, store: &TaskStore, body: Value) -> RunRecord {
-    Engine::new(w, store).run("run-1", json!({ "headers": {}, "body": body }))
+    Engine::new(w, store)
+        .run(
+            "run-1",
+            json!({ "headers": {}, "body": body }),
+            &MemoryJournal::default(),
+        )
+        .expect("the memory journal does not fail")
 }
 
 fn status(r: &RunRecord, name: &str) -> RunStatus {
@@ -108,7 +120,7 @@ fn trigger_to_connector_to_compose() {
     );
     let names: Vec<&str> = r.actions.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["Create", "Fetch", "Reply"]);
-    let calls = store.calls.borrow();
+    let calls = store.calls.lock().unwrap();
     assert_eq!(calls.len(), 2);
     assert_eq!(
         (
@@ -266,7 +278,13 @@ fn the_reference_guides_until_example_runs() {
     )
     .unwrap();
     let store = TaskStore::default();
-    let r = Engine::new(&w, &store).run("run-u", json!({ "headers": {}, "body": null }));
+    let r = Engine::new(&w, &store)
+        .run(
+            "run-u",
+            json!({ "headers": {}, "body": null }),
+            &MemoryJournal::default(),
+        )
+        .expect("the memory journal does not fail");
     assert_eq!(r.status, RunStatus::Succeeded, "{r:#?}");
     assert_eq!(r.variables["myCounter"], json!(5));
     assert_eq!(r.variables["myCurrentLoopIndex"], json!(5));

@@ -21,6 +21,7 @@ wit_bindgen::generate!({
 });
 
 mod additions;
+mod contain;
 mod reach;
 
 use std::hint::black_box;
@@ -135,6 +136,7 @@ impl exports::connector::provider::provider::Guest for Component {
         let mut operations: Vec<Operation> = ACTIONS
             .iter()
             .chain(reach::ACTIONS)
+            .chain(contain::ACTIONS)
             .map(|&(id, summary)| Operation {
                 id: id.into(),
                 summary: summary.into(),
@@ -258,7 +260,9 @@ impl exports::connector::provider::provider::Guest for Component {
         context: CallContext,
     ) -> Result<Response, ConnectorError> {
         let parsed: Value = serde_json::from_str(&input).unwrap_or(Value::Null);
-        if let Some(result) = reach::invoke(&operation_id, &connection, &parsed) {
+        let reached = reach::invoke(&operation_id, &connection, &parsed)
+            .or_else(|| contain::invoke(&operation_id, &connection, &parsed));
+        if let Some(result) = reached {
             return result
                 .map(|body| Response { status: 200, body })
                 .map_err(|message| ConnectorError {
@@ -351,6 +355,23 @@ impl exports::connector::provider::trigger::Guest for Component {
                 .find(|(k, _)| k == "token")
                 .map(|(_, v)| v.clone());
             next["token"] = json!(token);
+        }
+        // With "leak_escaped": true the item and the state carry the token
+        // spelled with JSON escapes, which a literal match would miss.
+        if input.get("leak_escaped") == Some(&Value::Bool(true)) {
+            let token = additions::secret(&connection).unwrap_or_default();
+            let escaped: String = token
+                .chars()
+                .map(|c| format!("\\u{:04x}", c as u32))
+                .collect();
+            return Ok(PollResult {
+                items: vec![TriggerItem {
+                    id: format!("tick-{n}"),
+                    body: format!(r#"{{"n":{n},"t":"{escaped}"}}"#),
+                }],
+                state: Some(format!(r#"{{"n":{},"t":"{escaped}"}}"#, n + 1)),
+                poll_again_after_ms: None,
+            });
         }
         Ok(PollResult {
             items: vec![TriggerItem {

@@ -2,14 +2,17 @@
 
 use serde_json::{Value, json};
 
-use super::{MAX_FOREACH_ITEMS, Outcome, Runner};
+use super::containers::MAX_FOREACH_ITEMS;
+use super::outcome::Outcome;
+use super::runner::Runner;
+use super::state::Frame;
 use crate::definition::{Action, ActionType};
 use crate::expr::CompiledValue;
 
 impl Runner<'_, '_> {
     /// `Query` (`from`, `where`) and `Select` (`from`, `select`): `where` and `select` are
     /// evaluated once per item of `from`, with the item as `item()`.
-    pub(super) fn query_or_select(&mut self, a: &Action) -> Result<Outcome, Outcome> {
+    pub(super) fn query_or_select(&self, a: &Action, frame: &Frame) -> Result<Outcome, Outcome> {
         let field = |key: &str| -> Option<CompiledValue> {
             match &a.inputs {
                 CompiledValue::Object(props) => {
@@ -24,6 +27,7 @@ impl Runner<'_, '_> {
         let fail = |m: String| Outcome::failed("InvalidInputs", format!("`{}`: {m}", a.name));
         let from = match self.eval(
             a,
+            frame,
             &field("from").unwrap_or(CompiledValue::Constant(Value::Null)),
             "inputs/from",
         )? {
@@ -42,10 +46,9 @@ impl Runner<'_, '_> {
         let per_item = field(key).ok_or_else(|| fail(format!("`inputs.{key}` is missing")))?;
         let mut out = Vec::new();
         for (i, item) in from.iter().enumerate() {
-            self.state.loops.push(&a.name, item.clone(), i as i64);
-            let v = self.eval(a, &per_item, what);
-            self.state.loops.pop();
-            let v = v?;
+            let mut f = frame.clone();
+            f.loops.push(&a.name, item.clone(), i as i64);
+            let v = self.eval(a, &f, &per_item, what)?;
             if a.action_type == ActionType::Select {
                 out.push(v);
             } else {
