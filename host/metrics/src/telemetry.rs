@@ -61,8 +61,10 @@ pub fn init_subscriber(filter: EnvFilter) {
         .with_threads(false)
         .with_tracked_inactivity(false)
         .with_filter(FilterFn::new(exported));
+    // Colours only on a terminal: a log file or a pipe gets plain text.
     let fmt = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(true)
         .without_time()
         .with_filter(filter);

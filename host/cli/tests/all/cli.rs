@@ -464,6 +464,15 @@ fn a_secret_given_with_dash_c_warns_and_points_to_connection_env() {
 }
 
 #[test]
+fn log_lines_written_to_a_file_or_pipe_have_no_colour_codes() {
+    // `cli` captures standard error through a pipe, as a log file would.
+    let run = cli(&["-v", "describe", s(&guest("example_data"))]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("INFO"), "-v shows host events: {run:?}");
+    assert!(!run.stderr.contains('\x1b'), "{:?}", run.stderr);
+}
+
+#[test]
 fn a_slow_first_load_says_what_it_compiles_and_a_cached_one_says_nothing() {
     let cache = scratch("slow-load");
     let data = guest("example_data");
@@ -483,7 +492,7 @@ fn a_slow_first_load_says_what_it_compiles_and_a_cached_one_says_nothing() {
         "{first}"
     );
     assert!(first.contains("compiled example_data.wasm ("), "{first}");
-    // Not a terminal: no cursor movement in a log.
+    // Not a terminal: no cursor movement or colour in a log.
     assert!(!first.contains('\x1b'), "{first:?}");
     let second = load();
     assert!(
