@@ -57,25 +57,20 @@ impl RunStore {
 
     /// Every journal entry of `run_id`, in order.
     pub fn journal(&self, run_id: &str) -> Result<Vec<JournalEntry>, StoreError> {
-        let conn = self.conn();
-        let mut stmt =
-            conn.prepare("SELECT seq, entry FROM flow_journal WHERE run_id = ?1 ORDER BY seq")?;
-        let rows = stmt.query_map([run_id], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-        })?;
-        let mut out = Vec::new();
-        for r in rows {
-            let (seq, text) = r?;
-            out.push(serde_json::from_str(&text).map_err(|e| {
-                StoreError::Corrupt(format!("run {run_id}, journal entry {seq}: {e}"))
-            })?);
-        }
-        Ok(out)
+        self.journal_as(run_id)
     }
 
     /// Every journal entry of `run_id` as stored JSON, in order: for showing a run without
     /// depending on every entry kind being known to this build.
     pub fn journal_values(&self, run_id: &str) -> Result<Vec<serde_json::Value>, StoreError> {
+        self.journal_as(run_id)
+    }
+
+    /// The entries of `run_id` in order, each read as `T`.
+    fn journal_as<T: serde::de::DeserializeOwned>(
+        &self,
+        run_id: &str,
+    ) -> Result<Vec<T>, StoreError> {
         let conn = self.conn();
         let mut stmt =
             conn.prepare("SELECT seq, entry FROM flow_journal WHERE run_id = ?1 ORDER BY seq")?;
