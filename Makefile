@@ -15,9 +15,9 @@ WASM_TARGET := wasm32-wasip2
 WASM_DIR := target/$(WASM_TARGET)/release
 HOST_BIN := target/release/connector-host
 # The host's crates (host/*): their unit tests and the integration tests run in make test.
-HOST_CRATES := connector-runtime connector-metrics connector-triggers connector-conformance connector-registry connector-server connector-workflows connector-flows connector-import connector-host
+HOST_CRATES := connector-runtime connector-metrics connector-triggers connector-conformance connector-registry connector-server connector-workflows connector-flows connector-import connector-nats connector-postgres connector-host
 HOST_PKGS := $(addprefix -p ,$(HOST_CRATES))
-RUST_GUESTS := example-files example-data example-tasks example-openapi test-hostile test-malformed test-describe-panic test-source
+RUST_GUESTS := example-files example-data example-tasks example-openapi test-hostile test-malformed test-describe-panic test-source test-nats-push
 
 # Tests share one compiled-component cache, so each guest is compiled once per run.
 export CONNECTOR_HOST_TEST_CACHE ?= $(CURDIR)/target/component-cache

@@ -179,3 +179,13 @@ step "Every action of the run: status, start, duration, attempts, inputs and out
 echo
 echo "Demo finished. Files written by the connector are in $OUT/data; the trigger's events are in $OUT/events.jsonl;"
 echo "the workflow project's output is in $OUT/csv-to-files/data/outbox."
+
+# Last, unless DEMO_SERVE=0 (scripts, CI): serve the project, with its designer and monitor,
+# until Ctrl-C. The page's address, with its token, is printed below.
+if [ "${DEMO_SERVE:-1}" != 0 ]; then
+  echo
+  echo "Serving the project (DEMO_SERVE=0 skips this). Open the address printed below;"
+  echo "Workflows is the designer, Runs the monitor. Stop with Ctrl-C."
+  echo "\$ $HOST serve $OUT/csv-to-files --print-url"
+  exec $HOST serve "$OUT/csv-to-files" --print-url
+fi

@@ -237,6 +237,11 @@ def request(method: str, url: str, *, headers: Optional[Dict[str, str]] = None,
             for start in range(0, len(data), 4096):
                 stream.blocking_write_and_flush(data[start:start + 4096])
     except Err as e:
+        # The host drops the body of a request it refuses (an origin that is
+        # not granted), so the write fails first: the response future says why.
+        refused = _refusal(future, url)
+        if refused is not None:
+            raise refused
         raise Unreachable(f"writing the request body to {url}: {_stream_error(e.value)}")
     try:
         _http.OutgoingBody.finish(outgoing_body, None)
@@ -281,6 +286,19 @@ def request(method: str, url: str, *, headers: Optional[Dict[str, str]] = None,
     return Response(url, status, header_list, b"".join(chunks))
 
 
+def _refusal(future: Any, url: str) -> Optional[HttpError]:
+    """The error the response future ended with, once it is ready, if any."""
+    while True:
+        result = future.get()
+        if result is not None:
+            break
+        with future.subscribe() as pollable:
+            pollable.block()
+    if isinstance(result, Ok) and isinstance(result.value, Err):
+        return _error(url, result.value.value)
+    return None
+
+
 def _split_url(url: str):
     """(scheme, authority, path and query) of an http(s) URL."""
     scheme_text, sep, rest = url.partition("://")
@@ -312,9 +330,14 @@ def _name(value: Any) -> str:
 
 
 def _error(url: str, code: Any) -> HttpError:
+    if isinstance(code, _http.ErrorCode_DestinationIpProhibited):
+        return RequestDenied(f"the host refused the request to {url}: its host name resolves "
+                             f"to a loopback or private address, which the grant does not allow "
+                             f"(the operator allows that by ending the grant with ` private`)")
     if isinstance(code, _DENIED):
         return RequestDenied(f"the host refused the request to {url} ({_name(code)}); the "
-                             f"operator must grant its origin (--allow-http)")
+                             f"operator must grant its origin (--allow-http), and a connection "
+                             f"value that fills the grant must be a host[:port]")
     if isinstance(code, (_http.ErrorCode_HttpRequestUriInvalid,
                          _http.ErrorCode_HttpRequestMethodInvalid)):
         return BadUrl(f"{url}: {_name(code)}")

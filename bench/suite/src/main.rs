@@ -7,7 +7,7 @@
 //! Never part of `make test`; every loop is bounded in count and time.
 //!
 //! Environment:
-//! - `CONNECTOR_BENCH_FIGURES=2,4`: run only these figures;
+//! - `CONNECTOR_BENCH_FIGURES=2,4`: run only these figures (2 runs 2-5);
 //! - `CONNECTOR_BENCH_QUICK=1`: fewer, shorter rounds (a smoke run);
 //! - `CONNECTOR_BENCH_EXTRA_GUESTS=a.wasm:b.wasm`: more components for figure 1;
 //! - `CONNECTOR_BENCH_PEER=path`: the Extism peer binary for figure 7
@@ -18,16 +18,19 @@
 //!   `invoke_json`; `live`: with live instances), to profile with `perf record`.
 
 mod compile;
+mod import;
 mod invoke;
 mod memory;
 mod observe;
 mod peer;
+mod pool;
 mod raw;
 mod report;
 mod signed;
 mod stats;
 mod transform;
 mod triggers;
+mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -103,7 +106,8 @@ fn main() -> Result<()> {
 
     let mut report = Report::default();
     type Figure = fn(&Ctx, &mut Report) -> Result<()>;
-    let figures: [(u8, &str, Figure); 8] = [
+    // A slice, not an array, so that adding a figure is one line.
+    let figures: &[(u8, &str, Figure)] = &[
         (1, "compile versus cached load", compile::figure1),
         (
             2,
@@ -124,8 +128,19 @@ fn main() -> Result<()> {
             "observability: metrics and traces on versus off",
             observe::figure11,
         ),
+        (12, "pooling options, raw wasmtime", pool::figure12),
+        (
+            14,
+            "webhook events accepted per second, keep-alive",
+            webhooks::figure14,
+        ),
+        (
+            15,
+            "import: a 1 MB definition, and an imported call versus tasks",
+            import::figure15,
+        ),
     ];
-    for (figure, name, run) in figures {
+    for &(figure, name, run) in figures {
         let covers: &[u8] = if figure == 2 {
             &[2, 3, 4, 5]
         } else {

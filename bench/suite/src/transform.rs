@@ -37,6 +37,7 @@ pub fn figure6(ctx: &Ctx, report: &mut Report) -> Result<()> {
         let mut c = engine::config_for(&EngineOptions {
             fuel,
             pooling: None,
+            ..EngineOptions::default()
         });
         c.epoch_interruption(epoch);
         c

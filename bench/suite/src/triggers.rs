@@ -183,7 +183,7 @@ fn end_to_end(ctx: &Ctx, report: &mut Report, tokio: &tokio::runtime::Runtime) -
             Sink::Webhook => (
                 "webhook on 127.0.0.1",
                 Target::None,
-                "one POST per event on a new TCP connection (the host's HTTP client does not keep connections alive)",
+                "one POST per event (connections are kept alive and reused)",
             ),
         };
         report.add(Entry {
@@ -233,29 +233,22 @@ fn count(seen: &std::sync::Mutex<(usize, Vec<f64>)>, event: &[u8], at_us: f64) {
 }
 
 impl Seen {
-    /// A webhook receiver on 127.0.0.1 that answers 200 to every POST.
+    /// A webhook receiver on 127.0.0.1 (axum, keep-alive) that answers 200
+    /// to every POST.
     async fn receive() -> Result<Self> {
-        use connector_host::trigger::http::{ServerLimits, read_request, write_json_response};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let port = listener.local_addr()?.port();
         let seen = Arc::new(std::sync::Mutex::new((0usize, Vec::new())));
-        let limits = ServerLimits {
-            max_body: 1 << 20,
-            head_timeout: Duration::from_secs(5),
-            body_timeout: Duration::from_secs(5),
-        };
         let counter = seen.clone();
+        let app = axum::Router::new().route(
+            "/events",
+            axum::routing::post(move |body: axum::body::Bytes| async move {
+                count(&counter, &body, now_us());
+                axum::Json(json!({}))
+            }),
+        );
         let task = tokio::spawn(async move {
-            while let Ok((mut stream, _)) = listener.accept().await {
-                let counter = counter.clone();
-                tokio::spawn(async move {
-                    let Ok(request) = read_request(&mut stream, &limits).await else {
-                        return;
-                    };
-                    count(&counter, &request.body, now_us());
-                    let _ = write_json_response(&mut stream, 200, &[], &json!({})).await;
-                });
-            }
+            let _ = axum::serve(listener, app).await;
         });
         Ok(Self { port, seen, task })
     }

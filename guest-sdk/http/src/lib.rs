@@ -24,7 +24,10 @@ use std::fmt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasi::http::outgoing_handler;
-use wasi::http::types::{ErrorCode, Fields, Method, OutgoingBody, OutgoingRequest, Scheme};
+use wasi::http::types::{
+    ErrorCode, Fields, FutureIncomingResponse, IncomingResponse, Method, OutgoingBody,
+    OutgoingRequest, Scheme,
+};
 use wasi::io::streams::StreamError;
 
 /// Largest response body read, so a huge answer cannot exhaust the guest.
@@ -214,21 +217,25 @@ impl Request {
                 .write()
                 .map_err(|()| Error::Transport("request body stream unavailable".into()))?;
             for chunk in self.body.as_deref().unwrap_or_default().chunks(4096) {
-                stream.blocking_write_and_flush(chunk).map_err(|e| {
-                    Error::Transport(format!("writing the request body: {}", stream_error(e)))
-                })?;
+                if let Err(e) = stream.blocking_write_and_flush(chunk) {
+                    // The host drops the body of a request it refuses (an
+                    // origin that is not granted), so the write fails first:
+                    // the response future says why.
+                    let written =
+                        Error::Transport(format!("writing the request body: {}", stream_error(e)));
+                    drop(stream);
+                    return Err(match wait(&future) {
+                        Ok(Err(code)) => error_from(&code),
+                        _ => written,
+                    });
+                }
             }
         }
         OutgoingBody::finish(outgoing_body, None).map_err(|e| error_from(&e))?;
 
-        let response = loop {
-            if let Some(result) = future.get() {
-                break result
-                    .map_err(|()| Error::Transport("response already taken".into()))?
-                    .map_err(|e| error_from(&e))?;
-            }
-            future.subscribe().block();
-        };
+        let response = wait(&future)
+            .map_err(|()| Error::Transport("response already taken".into()))?
+            .map_err(|e| error_from(&e))?;
         let status = response.status();
         let headers = response
             .headers()
@@ -357,11 +364,29 @@ impl Url {
     }
 }
 
+/// The response future's result, once it is ready (`Err(())`: it was
+/// already taken).
+fn wait(future: &FutureIncomingResponse) -> Result<Result<IncomingResponse, ErrorCode>, ()> {
+    loop {
+        if let Some(result) = future.get() {
+            return result;
+        }
+        future.subscribe().block();
+    }
+}
+
 fn error_from(e: &ErrorCode) -> Error {
     match e {
-        ErrorCode::HttpRequestDenied | ErrorCode::DestinationIpProhibited => {
-            Error::Denied(format!("{e:?}"))
-        }
+        ErrorCode::HttpRequestDenied => Error::Denied(
+            "the operator has not granted this origin (--allow-http, or a connection value that \
+             does not fill the grant's template; the host's log says which)"
+                .into(),
+        ),
+        ErrorCode::DestinationIpProhibited => Error::Denied(
+            "the host name resolves to a loopback or private address, which the grant does not \
+             allow (the operator allows that by ending the grant with ` private`)"
+                .into(),
+        ),
         other => Error::Transport(format!("{other:?}")),
     }
 }

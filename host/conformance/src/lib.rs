@@ -46,7 +46,9 @@ use serde_json::{Map, Value, json};
 
 use connector_runtime::bindings::{CONTRACT_PACKAGE, SUPPORTED_VERSIONS};
 use connector_runtime::connection::Connection;
-use connector_runtime::connector::push::webhook_path;
+use connector_runtime::connector::push::{
+    Binding, NATS_BINDING, WEBHOOK_BINDING, nats_binding, webhook_path,
+};
 use connector_runtime::connector::{Connector, RawEvent};
 use connector_runtime::description::{OperationKind, Problem};
 use connector_runtime::error::{CallError, ErrorKind, LoadError};
@@ -243,6 +245,18 @@ impl Kit {
             );
         } else {
             self.fail("schemas", list(schema_problems), start);
+        }
+        // Keywords JSON Schema does not define check nothing: a typo such as
+        // `"tpye"` silently widens what the host's input check admits.
+        let unknown = d.warnings();
+        if unknown.is_empty() {
+            self.pass(
+                "schemas.keywords",
+                "every schema keyword is JSON Schema's (or an x- extension)",
+                start,
+            );
+        } else {
+            self.fail("schemas.keywords", list(&unknown), start);
         }
         problems.is_empty()
     }
@@ -602,7 +616,7 @@ impl Kit {
         let check = format!("{name}: push binding");
         let mut path = None;
         let bound = match self.note(id, connector.push_binding(id, good, input)) {
-            Ok(binding) => match webhook_path(&binding) {
+            Ok(binding) => match event_path(&binding) {
                 Ok(p) => {
                     self.pass(
                         check,
@@ -859,6 +873,20 @@ impl Kit {
 }
 
 /// `<name>: <what> <n>` with the spec's label, if any: `files: example 2 (utf8)`.
+/// The path of the raw events the kit sends a push trigger, for a binding a host serves: a
+/// webhook's path, or a `nats` binding's subject (the host's NATS binding passes each
+/// message's subject as the event's path). Any other binding type is refused.
+fn event_path(binding: &Binding) -> Result<String, String> {
+    match binding.binding_type.as_str() {
+        NATS_BINDING => nats_binding(binding).map(|b| b.subject),
+        WEBHOOK_BINDING => webhook_path(binding),
+        other => Err(format!(
+            "the connector asks for a {other:?} binding; this host supports only \"{WEBHOOK_BINDING}\" \
+             and \"{NATS_BINDING}\""
+        )),
+    }
+}
+
 fn numbered(name: &str, what: &str, index: usize, label: Option<&str>) -> String {
     match label {
         Some(label) => format!("{name}: {what} {} ({label})", index + 1),

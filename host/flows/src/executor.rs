@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -40,7 +40,9 @@ struct Shared {
 /// Runs queued runs on a bounded pool of threads.
 pub struct Executor {
     store: Arc<RunStore>,
-    workflows: HashMap<String, Arc<WorkflowFile>>,
+    /// Replaced one at a time by [`Executor::set_workflow`]; a run in progress keeps the
+    /// definition it started with.
+    workflows: RwLock<HashMap<String, Arc<WorkflowFile>>>,
     invoker: Arc<ConnectorInvoker>,
     workers: usize,
     shared: Mutex<Shared>,
@@ -57,10 +59,12 @@ impl Executor {
     ) -> Arc<Executor> {
         Arc::new(Executor {
             store,
-            workflows: workflows
-                .iter()
-                .map(|w| (w.name.clone(), Arc::new(w.clone())))
-                .collect(),
+            workflows: RwLock::new(
+                workflows
+                    .iter()
+                    .map(|w| (w.name.clone(), Arc::new(w.clone())))
+                    .collect(),
+            ),
             invoker,
             workers: workers.max(1),
             shared: Mutex::new(Shared::default()),
@@ -70,6 +74,14 @@ impl Executor {
 
     fn shared(&self) -> std::sync::MutexGuard<'_, Shared> {
         self.shared.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Replaces (or adds) the definition that new and resumed runs of its workflow use.
+    pub fn set_workflow(&self, workflow: Arc<WorkflowFile>) {
+        self.workflows
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(workflow.name.clone(), workflow);
     }
 
     /// Tells the dispatcher that runs were queued.
@@ -213,7 +225,13 @@ impl Executor {
     }
 
     fn run_one(&self, run: RunRow) {
-        let Some(workflow) = self.workflows.get(&run.workflow) else {
+        let found = self
+            .workflows
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&run.workflow)
+            .cloned();
+        let Some(workflow) = found else {
             let _ = self.store.finish(
                 &run.id,
                 RunState::Failed,
@@ -224,7 +242,7 @@ impl Executor {
             );
             return;
         };
-        let mut engine = Engine::new(workflow, &*self.invoker);
+        let mut engine = Engine::new(&workflow, &*self.invoker);
         let responder = self.shared().responders.remove(&run.id);
         if let Some(responder) = responder {
             let once = Mutex::new(Some(responder));

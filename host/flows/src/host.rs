@@ -7,7 +7,7 @@
 //! [`Prepared::start`] runs until [`Running::shutdown`].
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -16,6 +16,7 @@ use connector_runtime::runtime::Runtime;
 use connector_triggers::store::StateLock;
 
 use crate::executor::Executor;
+use crate::live::Live;
 use crate::project::{self, LoadedProject, ProjectProblems};
 use crate::store::{RunStore, StoreError, now_millis};
 use crate::triggers::{Stopper, Triggers, request};
@@ -49,6 +50,7 @@ pub enum HostError {
 
 /// Everything checked and opened; nothing running yet.
 pub struct Prepared {
+    dir: PathBuf,
     loaded: LoadedProject,
     store: Arc<RunStore>,
     triggers: Triggers,
@@ -82,6 +84,7 @@ impl Prepared {
             tracing::info!("deleted {pruned} finished run(s) past the retention");
         }
         Ok(Prepared {
+            dir: dir.to_path_buf(),
             loaded,
             store,
             triggers,
@@ -162,19 +165,33 @@ impl Prepared {
         report
     }
 
-    /// Starts the executor (which resumes every unfinished run), the triggers and, when a
-    /// workflow has a `Request` trigger, the listener. Call inside a tokio runtime.
+    /// Starts the executor (which resumes every unfinished run), the triggers of the
+    /// enabled workflows and, when a workflow has a `Request` trigger, the listener. Call
+    /// inside a tokio runtime.
     pub async fn start(self) -> Result<Running, HostError> {
         let executor = self.executor();
+        let live = Live::new(
+            &self.dir,
+            self.store.clone(),
+            executor.clone(),
+            self.loaded.invoker.clone(),
+            &self.loaded.project.workflows,
+            self.loaded.project.connections.clone(),
+            self.loaded.providers.clone(),
+        )?;
         let stop = Arc::new(Stopper::default());
         let mut threads = vec![executor.start()];
         let mut listener = None;
-        if !self.triggers.requests.is_empty() {
+        if live.has_request_triggers() {
             let w = &self.loaded.config.workflows;
+            let lookup = {
+                let live = live.clone();
+                Arc::new(move |name: &str| live.request_workflow(name)) as request::Lookup
+            };
             let router = request::router(
                 self.store.clone(),
                 executor.clone(),
-                &self.triggers.requests,
+                lookup,
                 w.max_body,
                 w.request_timeout,
             );
@@ -189,24 +206,7 @@ impl Prepared {
             })?;
             listener = Some((addr, task, tx));
         }
-        for p in &self.triggers.polling {
-            let (p, store, ex, stop) = (
-                p.clone(),
-                self.store.clone(),
-                executor.clone(),
-                stop.clone(),
-            );
-            threads.push(spawn("flows-poll", move || p.run(&store, &ex, &stop)));
-        }
-        for s in &self.triggers.schedules {
-            let (s, store, ex, stop) = (
-                s.clone(),
-                self.store.clone(),
-                executor.clone(),
-                stop.clone(),
-            );
-            threads.push(spawn("flows-schedule", move || s.run(&store, &ex, &stop)));
-        }
+        live.start_all(listener.is_some());
         {
             let (store, stop) = (self.store.clone(), stop.clone());
             let retention = self.loaded.config.run_retention;
@@ -222,6 +222,7 @@ impl Prepared {
         Ok(Running {
             _prepared: self,
             executor,
+            live,
             stop,
             threads,
             listener,
@@ -244,6 +245,7 @@ fn retention_cutoff(p: &LoadedProject) -> i64 {
 pub struct Running {
     _prepared: Prepared,
     executor: Arc<Executor>,
+    live: Arc<Live>,
     stop: Arc<Stopper>,
     threads: Vec<JoinHandle<()>>,
     listener: Option<(
@@ -259,10 +261,16 @@ impl Running {
         self.listener.as_ref().map(|l| l.0)
     }
 
+    /// The workflows as the server changes them.
+    pub fn live(&self) -> Arc<Live> {
+        self.live.clone()
+    }
+
     /// Stops the triggers and the listener, and waits up to `grace` for runs in progress
     /// (the rest are resumed at the next start). Returns how many were left running.
     pub async fn shutdown(self, grace: Duration) -> usize {
         self.stop.stop();
+        self.live.stop_all();
         if let Some((_, task, tx)) = self.listener {
             let _ = tx.send(());
             let _ = tokio::time::timeout(Duration::from_secs(2), task).await;

@@ -49,6 +49,8 @@ pub struct LoadedProject {
     /// Every connection secret: the values read from `@appsetting` and the values of
     /// parameters the connector declares secret.
     pub redactor: Redactor,
+    /// `serviceProvider.id` -> the name of the `[[connector]]` serving it.
+    pub providers: BTreeMap<String, String>,
 }
 
 /// Reads only `host.toml`, for commands that need the state file but not the connectors.
@@ -83,6 +85,7 @@ pub fn load(
         }
     };
     let mut connectors: BTreeMap<String, Arc<Connector>> = BTreeMap::new();
+    let mut providers = BTreeMap::new();
     if let Some(config) = &config {
         for (c, sp) in config.base.connectors.iter().zip(&config.service_providers) {
             match runtime.load(&c.component, c.options.clone()) {
@@ -97,6 +100,7 @@ pub fn load(
                             c.name
                         ));
                     }
+                    providers.insert(id.clone(), c.name.clone());
                     connectors.insert(id, Arc::new(loaded));
                 }
                 Err(e) => problems.push(format!(
@@ -213,6 +217,7 @@ pub fn load(
                 connections,
             }),
             redactor: Redactor::new(secrets),
+            providers,
         }),
         _ => Err(ProjectProblems(problems)),
     }

@@ -13,6 +13,8 @@ const MAPPED: &[&str] = &[
     "x-ms-visibility",
     "x-ms-trigger",
     "x-ms-trigger-hint",
+    "x-ms-notification-url",
+    "x-ms-notification-content",
 ];
 
 /// Extensions of the Power Platform format that change nothing here, or
@@ -37,14 +39,6 @@ const KNOWN: &[(&str, &str)] = &[
     (
         "x-ms-dynamic-tree",
         "not mapped: the property is a plain input",
-    ),
-    (
-        "x-ms-notification-url",
-        "not mapped: webhook triggers are not imported yet; the operation is an action",
-    ),
-    (
-        "x-ms-notification-content",
-        "not mapped: webhook triggers are not imported yet",
     ),
     (
         "x-ms-pageable",

@@ -1,6 +1,7 @@
 //! Imports API definitions as connector components: Swagger 2.0 and
-//! OpenAPI 3.0 / 3.1 (JSON or YAML), and Power Platform connector folders
-//! (`apiDefinition.swagger.json` with `apiProperties.json`).
+//! OpenAPI 3.0 / 3.1 (JSON or YAML), Power Platform connector folders
+//! (`apiDefinition.swagger.json` with `apiProperties.json`), and Postman
+//! collections v2.0 / v2.1 ([`postman`]).
 //!
 //! # Design
 //!
@@ -9,7 +10,7 @@
 //! `make guests`), which runs a *normalized definition* ([`model`]): the
 //! operations with where each input goes, their schemas, the
 //! authentication, the base URL template, the triggers. Importing reads a
-//! definition ([`openapi`], [`power`]), checks it completely (every problem
+//! definition ([`openapi`], [`power`], [`postman`]), checks it completely (every problem
 //! at once, with file, JSON pointer and line/column: [`problem`]), writes
 //! the normalized JSON, and composes ([`compose`]) the generic component
 //! with a generated component that exports that JSON: one self-contained
@@ -31,14 +32,21 @@
 
 pub mod compose;
 mod extensions;
+mod infer;
 pub mod model;
 pub mod openapi;
 mod operation;
+mod operation_body;
+pub mod postman;
+mod postman_auth;
+mod postman_body;
+mod postman_request;
 pub mod power;
 pub mod problem;
 mod schema;
 mod security;
 pub mod source;
+mod webhook;
 
 use std::path::{Path, PathBuf};
 
@@ -69,13 +77,17 @@ pub struct Coverage {
 }
 
 impl Import {
-    /// Reads a definition file, or a Power Platform connector folder.
+    /// Reads a definition file (OpenAPI, Swagger or a Postman collection,
+    /// told apart by their content), or a Power Platform connector folder.
     pub fn read(path: &Path) -> Import {
         let mut problems = Vec::new();
         let definition = if path.is_dir() {
             power::read(path, &mut problems)
         } else {
             match source::Source::read(path) {
+                Ok(src) if postman::detect(&src.value).is_some() => {
+                    postman::read(&src, &mut problems)
+                }
                 Ok(src) => openapi::read(&src, &mut problems),
                 Err(p) => {
                     problems.push(p);
@@ -111,8 +123,9 @@ impl Import {
             })
         };
         let failed = ops.iter().filter(|op| hits(op, Severity::Error)).count();
+        let skipped = self.definition.as_ref().map_or(0, |d| d.not_imported);
         Coverage {
-            found: ops.len(),
+            found: ops.len() + skipped,
             imported: ops.len() - failed,
             with_warnings: ops
                 .iter()

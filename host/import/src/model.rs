@@ -26,6 +26,10 @@ pub struct Definition {
     pub operations: Vec<Operation>,
     /// The operation `check-connection` calls, if any.
     pub check_operation: Option<String>,
+    /// Operations found but not imported (a Postman request to another
+    /// origin), each reported as a warning; counted in the coverage.
+    #[serde(skip)]
+    pub not_imported: usize,
 }
 
 /// The service's names.
@@ -118,7 +122,7 @@ pub enum Auth {
     },
 }
 
-/// Action or polling trigger.
+/// Action, polling trigger or webhook trigger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
@@ -126,6 +130,9 @@ pub enum Kind {
     Action,
     /// Polled for new items.
     Polling,
+    /// A push trigger: the operation subscribes the host's callback URL
+    /// (`x-ms-notification-url`) and the API POSTs events to it.
+    Webhook,
 }
 
 /// One operation: a path and a method.
@@ -151,8 +158,22 @@ pub struct Operation {
     pub input_schema: Value,
     /// The success body's JSON Schema.
     pub output_schema: Value,
-    /// Trigger settings for a polling trigger.
+    /// Trigger settings for a polling or webhook trigger.
     pub trigger: Option<Trigger>,
+    /// The subscription of a webhook trigger.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook: Option<Webhook>,
+    /// This operation's own authentication, when it differs from the
+    /// definition's (a Postman request or folder with its own `auth`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth: Option<Auth>,
+    /// Headers this operation always sends, values templated with
+    /// `{parameter}` (a Postman header naming `{{variables}}`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<(String, String)>,
+    /// Query parameters this operation always sends, templated likewise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub query: Vec<(String, String)>,
     /// The JSON pointer of the operation in its file (not embedded).
     #[serde(skip)]
     pub source: String,
@@ -165,7 +186,8 @@ pub struct Param {
     pub prop: String,
     /// The name on the wire.
     pub name: String,
-    /// `path`, `query`, `header`, `body` or `form`.
+    /// `path`, `query`, `header`, `body`, `form` (urlencoded) or
+    /// `multipart` (a `multipart/form-data` text field).
     #[serde(rename = "in")]
     pub location: String,
     /// Sent when the input leaves it out (internal parameters).
@@ -181,4 +203,19 @@ pub struct Trigger {
     pub single: bool,
     /// The property holding the items of a batch answer.
     pub items: Option<String>,
+}
+
+/// Where a webhook trigger's subscription puts the host's callback URL,
+/// and how it is ended.
+#[derive(Debug, Clone, Serialize)]
+pub struct Webhook {
+    /// `body` (a property of the JSON body), `query` or `header`.
+    #[serde(rename = "in")]
+    pub location: String,
+    /// The body property, query parameter or header name.
+    pub name: String,
+    /// The operation that ends a subscription when the API answers no
+    /// `Location` (a `DELETE` on the subscription path and one more
+    /// segment), with the path parameter its id goes in.
+    pub delete: Option<(String, String)>,
 }

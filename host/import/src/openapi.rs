@@ -61,7 +61,7 @@ pub fn identifier(text: &str) -> String {
 }
 
 /// `1`, `1.0` and `v2.1.3` as semver; anything else as `0.1.0`.
-fn semver(version: &str) -> String {
+pub(crate) fn semver(version: &str) -> String {
     let core: Vec<u64> = version
         .trim_start_matches(['v', 'V'])
         .split('.')
@@ -242,6 +242,7 @@ pub fn read(src: &Source, problems: &mut Vec<Problem>) -> Option<Definition> {
         query: Vec::new(),
         operations,
         check_operation,
+        not_imported: 0,
     })
 }
 

@@ -6,11 +6,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 
-use crate::model::{Kind, Operation, Param, Trigger};
+use crate::model::{Kind, Operation, Param, Trigger, Webhook};
 use crate::openapi::{Dialect, identifier};
+use crate::operation_body::{request_body, success_schema};
 use crate::problem::{Problem, Severity, escape};
 use crate::schema::{Converter, deref};
 use crate::source::Source;
+use crate::webhook;
 
 const METHODS: [&str; 7] = ["get", "put", "post", "delete", "patch", "head", "options"];
 
@@ -61,6 +63,7 @@ pub fn read_all(src: &Source, dialect: Dialect, problems: &mut Vec<Problem>) -> 
             out.push(operation);
         }
     }
+    webhook::link_deletes(&mut out);
     out
 }
 
@@ -144,6 +147,7 @@ fn read_one(
     }
     let in_template = template_names(path);
     let mut path_params = BTreeSet::new();
+    let mut callback: Option<Webhook> = None;
     for (p, p_at) in &declared {
         let name = p
             .get("name")
@@ -159,12 +163,37 @@ fn read_one(
             problems.push(src.problem(Severity::Error, p_at, "a parameter without a name"));
             continue;
         }
+        if webhook::is_callback(p) && (location == "query" || location == "header") {
+            // Filled with the host's callback URL, never by the input.
+            callback = Some(Webhook {
+                location: location.clone(),
+                name: name.clone(),
+                delete: None,
+            });
+            params.push(Param {
+                prop: name.clone(),
+                name,
+                location,
+                default: None,
+            });
+            continue;
+        }
+        let mut body_has_callback = false;
         let schema = if location == "body" || p.get("schema").is_some() {
-            conv.convert(
-                p.get("schema").unwrap_or(&json!({})),
-                &format!("{p_at}/schema"),
-                problems,
-            )
+            let empty = json!({});
+            let raw = p.get("schema").unwrap_or(&empty);
+            let stripped = (location == "body")
+                .then(|| webhook::strip_callback(src, raw))
+                .flatten();
+            let raw = match stripped {
+                Some((prop, stripped)) => {
+                    callback = Some(webhook::in_body(prop));
+                    body_has_callback = true;
+                    std::borrow::Cow::Owned(stripped)
+                }
+                None => std::borrow::Cow::Borrowed(raw),
+            };
+            conv.convert(&raw, &format!("{p_at}/schema"), problems)
         } else {
             // Swagger 2.0: the schema keywords are on the parameter itself.
             let mut own = p.clone();
@@ -189,7 +218,9 @@ fn read_one(
         if let (Some(o), Some(s)) = (schema.as_object_mut(), p.get("x-ms-summary")) {
             o.entry("title").or_insert(s.clone());
         }
-        let is_required = p.get("required") == Some(&Value::Bool(true)) || location == "path";
+        // A body whose callback the host fills in may be left out.
+        let is_required = (p.get("required") == Some(&Value::Bool(true)) && !body_has_callback)
+            || location == "path";
         let wire = match location.as_str() {
             "path" => {
                 if !in_template.contains(&name) {
@@ -274,12 +305,32 @@ fn read_one(
             &mut props,
             &mut required,
             &mut params,
+            &mut callback,
             problems,
         );
     }
     let (output, status_at) = success_schema(src, dialect, op, at, &mut conv, problems);
+    // A webhook's items are what the API POSTs, which
+    // `x-ms-notification-content` describes.
+    let output = match (&callback, op.pointer("/x-ms-notification-content/schema")) {
+        (Some(_), Some(schema)) => conv.convert(
+            schema,
+            &format!("{at}/x-ms-notification-content/schema"),
+            problems,
+        ),
+        _ => output,
+    };
     let kind = match op.get("x-ms-trigger").and_then(Value::as_str) {
+        Some("batch" | "single") if callback.is_some() => Kind::Webhook,
         Some("batch" | "single") => Kind::Polling,
+        None if callback.is_some() => {
+            problems.push(src.problem(
+                Severity::Warning,
+                at,
+                "x-ms-notification-url without x-ms-trigger: imported as a webhook trigger of single items",
+            ));
+            Kind::Webhook
+        }
         Some(other) => {
             problems.push(src.problem(
                 Severity::Warning,
@@ -293,7 +344,7 @@ fn read_one(
     let single = op.get("x-ms-trigger").and_then(Value::as_str) == Some("single");
     // A batch trigger's items are the `value` array of the answer.
     let output = match (kind, single) {
-        (Kind::Polling, false) => output
+        (Kind::Polling | Kind::Webhook, false) => output
             .pointer("/properties/value/items")
             .or_else(|| output.get("items"))
             .cloned()
@@ -324,139 +375,16 @@ fn read_one(
         params,
         input_schema: input,
         output_schema: output,
-        trigger: (kind == Kind::Polling).then_some(Trigger {
-            recurrence_seconds: 60,
-            single,
+        trigger: (kind != Kind::Action).then_some(Trigger {
+            // A push trigger is not polled: the contract asks for 0.
+            recurrence_seconds: if kind == Kind::Webhook { 0 } else { 60 },
+            single: single || (kind == Kind::Webhook && op.get("x-ms-trigger").is_none()),
             items: None,
         }),
+        webhook: callback,
+        auth: None,
+        headers: Vec::new(),
+        query: Vec::new(),
         source: at.to_string(),
-    }
-}
-
-/// OpenAPI 3's `requestBody`: JSON as the `body` property, a form's fields
-/// as properties of their own.
-#[allow(clippy::too_many_arguments)]
-fn request_body(
-    src: &Source,
-    op: &Value,
-    at: &str,
-    conv: &mut Converter,
-    props: &mut Map<String, Value>,
-    required: &mut Vec<Value>,
-    params: &mut Vec<Param>,
-    problems: &mut Vec<Problem>,
-) {
-    let Some(body) = op.get("requestBody") else {
-        return;
-    };
-    let Some((body, body_at)) = deref(src, body, &format!("{at}/requestBody"), problems) else {
-        return;
-    };
-    let content = body.get("content").and_then(Value::as_object);
-    let json_type = content.and_then(|c| c.keys().find(|k| k.contains("json")).cloned());
-    let is_required = body.get("required") == Some(&Value::Bool(true));
-    if let Some(t) = json_type {
-        let schema_at = format!("{body_at}/content/{}/schema", escape(&t));
-        let schema = conv.convert(
-            body.pointer(&format!("/content/{}/schema", escape(&t)))
-                .unwrap_or(&json!({})),
-            &schema_at,
-            problems,
-        );
-        props.insert("body".into(), schema);
-        if is_required {
-            required.push("body".into());
-        }
-        params.push(Param {
-            prop: "body".into(),
-            name: "body".into(),
-            location: "body".into(),
-            default: None,
-        });
-    } else if let Some(form) = content.and_then(|c| c.get("application/x-www-form-urlencoded")) {
-        let schema_at = format!("{body_at}/content/application~1x-www-form-urlencoded/schema");
-        let schema = conv.convert(
-            form.get("schema").unwrap_or(&json!({})),
-            &schema_at,
-            problems,
-        );
-        for (name, field) in schema
-            .get("properties")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-        {
-            props.insert(name.clone(), field.clone());
-            params.push(Param {
-                prop: name.clone(),
-                name: name.clone(),
-                location: "form".into(),
-                default: None,
-            });
-        }
-        for name in schema
-            .get("required")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            required.push(name.clone());
-        }
-    } else if let Some(c) = content {
-        problems.push(src.problem(
-            Severity::Warning,
-            &format!("{body_at}/content"),
-            format!(
-                "not mapped: a request body of {:?}; the operation is called without a body",
-                c.keys().collect::<Vec<_>>()
-            ),
-        ));
-    }
-}
-
-/// The schema of the lowest 2xx response (or `default`), `{}` when it has none.
-fn success_schema(
-    src: &Source,
-    dialect: Dialect,
-    op: &Value,
-    at: &str,
-    conv: &mut Converter,
-    problems: &mut Vec<Problem>,
-) -> (Value, String) {
-    let responses = op.get("responses").and_then(Value::as_object);
-    let code = responses.and_then(|r| {
-        let mut codes: Vec<&String> = r.keys().filter(|k| k.starts_with('2')).collect();
-        codes.sort();
-        codes
-            .first()
-            .map(|c| c.to_string())
-            .or_else(|| r.contains_key("default").then(|| "default".into()))
-    });
-    let Some(code) = code else {
-        return (json!({}), String::new());
-    };
-    let resp_at = format!("{at}/responses/{code}");
-    let Some((resp, resp_at)) = deref(src, &responses.unwrap()[&code], &resp_at, problems) else {
-        return (json!({}), String::new());
-    };
-    let (schema, schema_at) = match dialect {
-        Dialect::Swagger2 => (resp.get("schema"), format!("{resp_at}/schema")),
-        Dialect::OpenApi3 => {
-            let t = resp
-                .get("content")
-                .and_then(Value::as_object)
-                .and_then(|c| c.keys().find(|k| k.contains("json")).cloned());
-            match t {
-                Some(t) => (
-                    resp.pointer(&format!("/content/{}/schema", escape(&t))),
-                    format!("{resp_at}/content/{}/schema", escape(&t)),
-                ),
-                None => (None, String::new()),
-            }
-        }
-    };
-    match schema {
-        Some(s) => (conv.convert(s, &schema_at, problems), code),
-        None => (json!({}), code),
     }
 }

@@ -149,7 +149,7 @@ impl Connector {
             },
             schemas: HashMap::new(),
             gate: ConcurrencyGate::new(options.limits.max_concurrency),
-            live: LivePool::default(),
+            live: LivePool::new(options.reuse.map_or(0, |r| r.max_idle)),
             options,
             load_report,
             _ticker: ticker,
@@ -302,8 +302,9 @@ impl Connector {
                 },
             })?;
         }
-        // The generated binding takes a `&String`: one copy, about 20 µs a MB.
-        self.invoke_checked(operation, connection, &input.as_str().to_owned(), context)
+        // The binding lowers from a `&String`, which `Json` holds: the text
+        // goes into the guest's memory with no copy on the host.
+        self.invoke_checked(operation, connection, input.as_string(), context)
     }
 
     /// The rest of an invoke, once the input passed its schema.
@@ -632,10 +633,10 @@ impl Connector {
                     limiter: Limiter::new(limits),
                     deadline,
                     outbound,
-                    operation: operation.to_string(),
-                    redactor: Arc::new(redactor.clone()),
+                    operation,
+                    redactor,
                 });
-                (live.store, Some((live.guest, live.calls)))
+                (live.store, Some((live.guest, live.calls, live.key)))
             }
             None => (
                 self.fresh_store(operation, outbound, deadline, redactor)?,
@@ -653,12 +654,12 @@ impl Connector {
         ));
 
         let result = match live {
-            Some((guest, calls)) => f(&mut store, &guest)
-                .map(|r| (r, guest, calls))
+            Some((guest, calls, key)) => f(&mut store, &guest)
+                .map(|r| (r, guest, calls, Some(key)))
                 .map_err(|e| (Phase::Call, e)),
             None => match self.pre.instantiate(&mut store) {
                 Ok(guest) => f(&mut store, &guest)
-                    .map(|r| (r, guest, 0))
+                    .map(|r| (r, guest, 0, None))
                     .map_err(|e| (Phase::Call, e)),
                 Err(e) => Err((Phase::Instantiate, e)),
             },
@@ -669,28 +670,35 @@ impl Connector {
         if dropped > 0 {
             tracing::warn!(connector = %self.name, operation, "dropped {dropped} guest log records past the limit of {}", crate::state::MAX_LOG_RECORDS);
         }
-        let stdout = store.data().stdout_text();
-        if !stdout.trim().is_empty() {
-            tracing::debug!(target: "guest", connector = %self.name, operation, "stdout: {}", stdout.trim_end());
+        // Reading the captured stdout copies the pipe's buffer: only done
+        // when the line would be logged.
+        if tracing::enabled!(target: "guest", tracing::Level::DEBUG) {
+            let stdout = store.data().stdout_text();
+            if !stdout.trim().is_empty() {
+                tracing::debug!(target: "guest", connector = %self.name, operation, "stdout: {}", stdout.trim_end());
+            }
         }
         match result {
-            Ok((value, guest, calls)) => {
+            Ok((value, guest, calls, key)) => {
                 if let Some(reuse) = reuse {
+                    let captured = store.data_mut().mark_captured_output();
                     let state = store.data();
                     let healthy = !state.limiter.memory_refused
                         && !state.limiter.table_refused
-                        && state.captured_bytes() < MAX_CAPTURED_OUTPUT / 2
+                        && captured < MAX_CAPTURED_OUTPUT / 2
                         && calls + 1 < reuse.max_calls;
                     if healthy {
-                        self.live.put(
-                            Live {
-                                key: ConnectionKey::of(connection),
-                                store,
-                                guest,
-                                calls: calls + 1,
-                            },
-                            reuse.max_idle,
-                        );
+                        self.live.put(Live {
+                            // The key of the instance taken, or this
+                            // connection's for a fresh one.
+                            key: key.unwrap_or_else(|| ConnectionKey::of(connection)),
+                            store,
+                            guest,
+                            calls: calls + 1,
+                            // This call's start orders idle instances well
+                            // enough, without another clock read.
+                            idle_since: started,
+                        });
                     }
                 }
                 Ok(value)
@@ -752,7 +760,7 @@ impl Connector {
     }
 
     /// The outbound grants for one call, templates filled from `connection`.
-    /// A template that cannot be filled grants nothing.
+    /// A template that cannot be filled grants nothing (a refusal says why).
     fn http_grants(&self, connection: Option<&Connection>, redactor: &Redactor) -> Vec<HttpGrant> {
         let empty = Connection::new();
         let connection = connection.unwrap_or(&empty);
@@ -760,11 +768,12 @@ impl Connector {
             .grants
             .http
             .iter()
-            .filter_map(|template| match template.resolve(connection) {
-                Ok(grant) => Some(grant),
+            .map(|template| match template.resolve(connection) {
+                Ok(grant) => grant,
                 Err(e) => {
-                    tracing::debug!(connector = %self.name, "outbound grant not usable for this call: {}", redactor.redact(&format!("{e:#}")));
-                    None
+                    let why = redactor.redact(&format!("{e:#}"));
+                    tracing::debug!(connector = %self.name, "outbound grant not usable for this call: {why}");
+                    HttpGrant::unusable(template, why)
                 }
             })
             .collect()

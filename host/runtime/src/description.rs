@@ -17,6 +17,8 @@ use crate::bindings::{ContractVersion, types as wit};
 // The rules of the `x-dynamic-values` keyword (0.2.0).
 pub(crate) mod dynamic;
 pub use dynamic::dynamic_values_properties;
+// Keywords no JSON Schema defines (typos, mostly): warnings.
+mod keywords;
 
 /// A connector's description: its service and its operations.
 #[derive(Debug, Clone, Serialize)]
@@ -215,6 +217,26 @@ impl Description {
         self.operations.iter().find(|op| op.id == id)
     }
 
+    /// What is probably wrong but breaks no rule: keywords in the schemas
+    /// that JSON Schema does not define (`"tpye"`), which check nothing.
+    pub fn warnings(&self) -> Vec<Problem> {
+        let mut warnings = Vec::new();
+        for op in &self.operations {
+            let label = format!("operations[{}]", op.id);
+            keywords::unknown_keywords(
+                &op.input_schema,
+                &format!("{label}.input-schema"),
+                &mut warnings,
+            );
+            keywords::unknown_keywords(
+                &op.output_schema,
+                &format!("{label}.output-schema"),
+                &mut warnings,
+            );
+        }
+        warnings
+    }
+
     /// The parameter with this name.
     pub fn parameter(&self, name: &str) -> Option<&ConnectionParameter> {
         self.service
@@ -333,17 +355,54 @@ fn parse_schema(label: &str, field: &str, text: &str, problems: &mut Vec<Problem
         return Value::Null;
     }
     if let Err(e) = jsonschema::meta::validate(&value) {
+        let pointer = e.instance_path().to_string();
         problems.push(Problem::new(
             at,
-            format!(
-                "is not a valid JSON Schema: {e} (at {})",
-                pointer_or_root(&e.instance_path().to_string())
-            ),
+            match bad_type(&value, &pointer) {
+                Some(message) => format!(
+                    "is not a valid JSON Schema: {message} (at {})",
+                    pointer_or_root(&pointer)
+                ),
+                None => format!(
+                    "is not a valid JSON Schema: {e} (at {})",
+                    pointer_or_root(&pointer)
+                ),
+            },
         ));
     } else if let Err(e) = jsonschema::validator_for(&value) {
         problems.push(Problem::new(at, format!("cannot be used: {e}")));
     }
     value
+}
+
+/// The types a schema's `type` may name.
+const SCHEMA_TYPES: &[&str] = &[
+    "array", "boolean", "integer", "null", "number", "object", "string",
+];
+
+/// For a meta-schema error at a `type` keyword, a message that says which
+/// value is wrong and which are allowed (the meta-schema's own message is
+/// about its `anyOf`).
+fn bad_type(schema: &Value, pointer: &str) -> Option<String> {
+    let at_type = pointer.strip_suffix("/type").is_some()
+        || pointer
+            .rsplit_once("/type/")
+            .is_some_and(|(_, i)| i.parse::<usize>().is_ok());
+    if !at_type {
+        return None;
+    }
+    let value = schema.pointer(pointer)?;
+    let names: Vec<&Value> = match value {
+        Value::Array(list) => list.iter().collect(),
+        other => vec![other],
+    };
+    let wrong = names
+        .iter()
+        .find(|n| !n.as_str().is_some_and(|s| SCHEMA_TYPES.contains(&s)))?;
+    Some(format!(
+        "`type` is {wrong}, which is not a JSON Schema type: use one of {}",
+        SCHEMA_TYPES.join(", ")
+    ))
 }
 
 /// `/` for the document root, otherwise the pointer itself.
@@ -534,13 +593,20 @@ fn check_operations(operations: &[Operation], problems: &mut Vec<Problem>) {
         if op.summary.trim().is_empty() {
             problems.push(Problem::new(format!("{at}.summary"), "is empty"));
         }
-        if let Some(kind) = op.input_schema.get("type")
-            && kind != "object"
-        {
-            problems.push(Problem::new(
+        match op.input_schema.get("type") {
+            Some(kind) if kind != "object" && *kind != serde_json::json!(["object"]) => problems
+                .push(Problem::new(
+                    format!("{at}.input-schema"),
+                    format!("describes {kind}, but inputs are JSON objects (\"type\": \"object\")"),
+                )),
+            // A schema that does not say `"type": "object"` lets any value
+            // through the host's check (a typo such as `"tpye"` does that).
+            None if op.input_schema.is_object() => problems.push(Problem::new(
                 format!("{at}.input-schema"),
-                format!("describes {kind}, but inputs are JSON objects (\"type\": \"object\")"),
-            ));
+                "does not say \"type\": \"object\", so it admits any JSON value, but inputs \
+                 are JSON objects",
+            )),
+            _ => {}
         }
         match (op.kind, &op.trigger) {
             (OperationKind::Action, Some(_)) => problems.push(Problem::new(
@@ -624,6 +690,51 @@ mod tests {
         let found = problems(trigger(OperationKind::PollingTrigger, true));
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].at, "operations[t].trigger.needs-subscription");
+    }
+
+    #[test]
+    fn an_input_schema_must_say_it_takes_an_object() {
+        let action = |input_schema: Value| Operation {
+            id: "a".into(),
+            summary: "A".into(),
+            description: String::new(),
+            visibility: Visibility::Important,
+            kind: OperationKind::Action,
+            input_schema,
+            output_schema: serde_json::json!({}),
+            trigger: None,
+        };
+        let problems = |schema| {
+            let mut found = Vec::new();
+            check_operations(&[action(schema)], &mut found);
+            found
+        };
+        assert!(problems(serde_json::json!({"type": "object"})).is_empty());
+        for bad in [
+            serde_json::json!({"tpye": "object", "properties": {}}),
+            serde_json::json!({"type": "array"}),
+        ] {
+            let found = problems(bad.clone());
+            assert_eq!(found.len(), 1, "{bad}: {found:?}");
+            assert!(
+                found[0].message.contains("inputs are JSON objects"),
+                "{found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_misspelt_type_names_the_value_and_the_allowed_ones() {
+        let mut found = Vec::new();
+        let text = r#"{"type": "object", "properties": {"n": {"type": "integr"}}}"#;
+        parse_schema("operations[a]", "input-schema", text, &mut found);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let m = &found[0].message;
+        assert!(
+            m.contains("\"integr\"") && m.contains("integer, null") && !m.contains("anyOf"),
+            "{m}"
+        );
+        assert!(m.contains("/properties/n/type"), "{m}");
     }
 
     #[test]

@@ -33,16 +33,34 @@ pub struct EngineOptions {
     /// Allocate instances from a pool of reserved slots instead of mapping
     /// fresh memory for each call. See [`PoolingOptions`].
     pub pooling: Option<PoolingOptions>,
+    /// Guard regions around linear memories and signal-based traps
+    /// (wasmtime's own default) instead of explicit bounds checks.
+    ///
+    /// Off by default. With guard regions every fresh instance costs the
+    /// process two `mprotect` calls (the slot's accessible size grown for
+    /// the guest, then shrunk back before the next instance), each a TLB
+    /// shootdown that stalls every other core, so fresh-instance calls do
+    /// not scale with threads. With explicit bounds checks and no guard,
+    /// wasmtime leaves a slot's accessible size as it is (the guest's own
+    /// length is checked on every access) and resets its contents as
+    /// before, so nothing survives a call: a fresh 1 KB call is about 1.7
+    /// times cheaper and two threads do more than one; guest code that
+    /// works on memory runs about 1.2 times slower (`BENCHMARKS.md`,
+    /// figure 12). Changing it recompiles every connector (the cache keys
+    /// on it).
+    pub guard_pages: bool,
 }
 
-/// Fuel on, and the pooling allocator with its default sizes: a fresh
-/// instance per call costs about 2.4 times less than with on-demand
-/// allocation (`BENCHMARKS.md`, figure 2).
+/// Fuel on, the pooling allocator with its default sizes (a fresh instance
+/// per call costs about 2.4 times less than with on-demand allocation,
+/// `BENCHMARKS.md` figure 2), and explicit bounds checks instead of guard
+/// regions (see [`EngineOptions::guard_pages`]).
 impl Default for EngineOptions {
     fn default() -> Self {
         Self {
             fuel: true,
             pooling: Some(PoolingOptions::default()),
+            guard_pages: false,
         }
     }
 }
@@ -117,6 +135,14 @@ pub fn config_for(options: &EngineOptions) -> Config {
     // The host calls guests synchronously, on threads of its own; nothing
     // needs the component-model async machinery.
     config.concurrency_support(false);
+    if !options.guard_pages {
+        // Explicit bounds checks: no guard region, so wasmtime need not
+        // change a slot's protection between instances (see the field).
+        config
+            .signals_based_traps(false)
+            .memory_guard_size(0)
+            .guard_before_linear_memory(false);
+    }
     if let Some(pool) = &options.pooling {
         let mut pooling = PoolingAllocationConfig::new();
         let instances = pool.instances.max(1);

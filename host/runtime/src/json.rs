@@ -28,34 +28,41 @@ pub use syntax::{MAX_DEPTH, SyntaxError};
 /// Two `Json`s are equal when they hold equal values, whatever their
 /// spacing; a `Json` also compares with a `Value`.
 #[derive(Clone)]
-pub struct Json(Box<str>);
+pub struct Json(String);
 
 impl Json {
     /// Checks that `text` is one JSON value (surrounding whitespace allowed)
     /// and keeps it as it is.
     pub fn from_text(text: impl Into<String>) -> Result<Self, SyntaxError> {
+        // Kept as the `String` it came as: boxing it as a `str` would
+        // reallocate (copy) text whose capacity exceeds its length.
         let text = text.into();
         syntax::check(&text)?;
-        Ok(Json(text.into_boxed_str()))
+        Ok(Json(text))
     }
 
     /// `value` as compact JSON text.
     pub fn from_value(value: &Value) -> Self {
         Json(
             serde_json::to_string(value)
-                .expect("a serde_json::Value always serialises: its keys are strings")
-                .into_boxed_str(),
+                .expect("a serde_json::Value always serialises: its keys are strings"),
         )
     }
 
     /// Serialises `value` (a struct that contains other `Json`s, say)
     /// into a `Json`.
     pub fn serialize<T: Serialize + ?Sized>(value: &T) -> Result<Self, serde_json::Error> {
-        serde_json::to_string(value).map(|text| Json(text.into_boxed_str()))
+        serde_json::to_string(value).map(Json)
     }
 
     /// The text.
     pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The text as the `String` the generated bindings take, so that it
+    /// goes to a connector without a copy.
+    pub(crate) fn as_string(&self) -> &String {
         &self.0
     }
 
@@ -80,7 +87,7 @@ impl Json {
 
     /// The text, without copying it.
     pub fn into_string(self) -> String {
-        self.0.into_string()
+        self.0
     }
 }
 

@@ -112,12 +112,14 @@ pub struct HostState {
 }
 
 /// What belongs to one call in a live instance's store.
-pub(crate) struct Rearm {
+pub(crate) struct Rearm<'a> {
     pub limiter: Limiter,
     pub deadline: Instant,
     pub outbound: Arc<OutboundPolicy>,
-    pub operation: String,
-    pub redactor: Arc<Redactor>,
+    pub operation: &'a str,
+    /// Shared with the store when it is the same as the last call's (the
+    /// usual case: one instance serves one connection), else copied.
+    pub redactor: &'a Redactor,
 }
 
 /// What a call's store is made from.
@@ -159,23 +161,34 @@ impl HostState {
     }
 
     /// Readies a live instance's state for its next call.
-    pub(crate) fn rearm(&mut self, call: Rearm) {
+    pub(crate) fn rearm(&mut self, call: Rearm<'_>) {
         self.http_hooks = OutboundHooks::new(call.outbound.clone());
         self.limiter = call.limiter;
         self.deadline = call.deadline;
         self.outbound = call.outbound;
-        self.operation = call.operation;
-        self.redactor = call.redactor;
+        // Re-armed in place: no allocation when the operation's name fits
+        // and the redactor is the one the store already holds.
+        if self.operation != call.operation {
+            self.operation.clear();
+            self.operation.push_str(call.operation);
+        }
+        if *self.redactor != *call.redactor {
+            self.redactor = Arc::new(call.redactor.clone());
+        }
         self.log_count = 0;
         self.log_bytes = 0;
         self.log_dropped = 0;
-        self.stdout_mark = self.stdout.contents().len();
-        self.stderr_mark = self.stderr.contents().len();
     }
 
-    /// Bytes the guest has written to stdout and stderr over the store's life.
-    pub(crate) fn captured_bytes(&self) -> usize {
-        self.stdout.contents().len() + self.stderr.contents().len()
+    /// At the end of a call whose instance may live on: the bytes the
+    /// guest has written to stdout and stderr over the store's life, and
+    /// from here on the next call's output starts after them. (Each read
+    /// of a pipe copies its buffer, so this is done once per call, not in
+    /// the check and again in the re-arm.)
+    pub(crate) fn mark_captured_output(&mut self) -> usize {
+        self.stdout_mark = self.stdout.contents().len();
+        self.stderr_mark = self.stderr.contents().len();
+        self.stdout_mark + self.stderr_mark
     }
 
     /// What the guest wrote to stderr during this call, redacted, lossily decoded.

@@ -28,6 +28,7 @@ export class ApiError extends Error {
     this.status = status;
     this.code = error && error.code;
     this.pointer = error && error.pointer;
+    this.problems = error && error.problems;
   }
 }
 

@@ -1,12 +1,16 @@
 // The page's entry: takes the token from the address, then routes on the
 // fragment: #/ (catalog), #/c/NAME (a connector), #/c/NAME/op/OP (an
-// operation), #/connections.
+// operation), #/connections, #/workflows (the designer's list),
+// #/workflows/NAME[/new] (a workflow), #/runs[?workflow=&status=] (the
+// monitor), #/runs/ID (a run).
 
 import { api, captureToken, hasToken, setToken, ApiError } from "./api.js";
 import { el, mount } from "./dom.js";
 import { renderCatalog, renderConnector } from "./catalog.js";
 import { renderOperation } from "./operation.js";
 import { renderConnections } from "./connections.js";
+import { renderWorkflows, renderDesigner } from "./designer.js";
+import { renderRuns, renderRun } from "./monitor.js";
 
 const main = document.getElementById("main");
 
@@ -37,8 +41,8 @@ function highlightNav(name) {
 
 async function route() {
   if (!hasToken()) { tokenForm(); return; }
-  const path = decodeURIComponent(location.hash.replace(/^#/, "")) || "/";
-  const parts = path.split("/").filter(Boolean);
+  const [rawPath, query] = location.hash.replace(/^#/, "").split("?");
+  const parts = (rawPath || "/").split("/").filter(Boolean).map(decodeURIComponent);
   try {
     if (parts[0] === "c" && parts.length === 2) {
       highlightNav("catalog");
@@ -46,6 +50,18 @@ async function route() {
     } else if (parts[0] === "c" && parts[2] === "op" && parts.length === 4) {
       highlightNav("catalog");
       await renderOperation(main, parts[1], parts[3]);
+    } else if (parts[0] === "workflows" && parts.length >= 2) {
+      highlightNav("workflows");
+      await renderDesigner(main, parts[1], parts[2] === "new");
+    } else if (parts[0] === "workflows") {
+      highlightNav("workflows");
+      await renderWorkflows(main);
+    } else if (parts[0] === "runs" && parts.length === 2) {
+      highlightNav("runs");
+      await renderRun(main, parts[1]);
+    } else if (parts[0] === "runs") {
+      highlightNav("runs");
+      await renderRuns(main, query);
     } else if (parts[0] === "connections") {
       highlightNav("connections");
       await renderConnections(main);

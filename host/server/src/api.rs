@@ -18,7 +18,7 @@ use crate::catalog;
 use crate::connections::ConnectionInput;
 use crate::error::ApiError;
 use crate::guard::{self, Guard};
-use crate::{assets, tryit};
+use crate::{assets, runs, tryit, workflows};
 
 /// Largest request body the API reads (a "try it" input, a connection).
 pub const MAX_REQUEST_BODY: usize = 1024 * 1024;
@@ -58,6 +58,20 @@ pub fn router(app: Arc<App>, guard: Arc<Guard>) -> Router {
                 .delete(delete_connection),
         )
         .route("/api/connections/{name}/test", post(tryit::test_connection))
+        .route("/api/workflows", get(workflows::list))
+        .route(
+            "/api/workflows/{name}",
+            get(workflows::get).put(workflows::put),
+        )
+        .route("/api/workflows/{name}/enable", post(workflows::enable))
+        .route("/api/workflows/{name}/disable", post(workflows::disable))
+        .route("/api/workflows/{name}/run", post(workflows::run_now))
+        .route("/api/runs", get(runs::list))
+        .route("/api/runs/{id}", get(runs::get))
+        .route("/api/runs/{id}/resubmit", post(runs::resubmit))
+        .route("/api/runs/{id}/cancel", post(runs::cancel))
+        .route("/api/triggers", get(workflows::triggers))
+        .route("/api/project", get(workflows::project))
         .with_state(app);
     api.merge(assets::router())
         // Prometheus scrapes without the API token: the metrics hold no

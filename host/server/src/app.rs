@@ -1,11 +1,13 @@
 //! What every handler shares: the catalog (set once the connectors are
-//! loaded), the connections, the call semaphore and the triggers' status.
+//! loaded), the connections, the call semaphore, the triggers' status and,
+//! when the server serves a workflow project, the project as it runs.
 
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use tokio::sync::Semaphore;
 
+use connector_flows::Live;
 use connector_runtime::connector::Connector;
 use connector_runtime::description::{Description, OperationKind};
 
@@ -36,6 +38,10 @@ pub struct App {
     triggers: RwLock<TriggerStatus>,
     /// When the server started.
     pub started: Instant,
+    /// The workflow project, when the server serves one and it has started.
+    flows: RwLock<Option<Arc<Live>>>,
+    /// Whether the server serves a project (so its workflows are coming).
+    project: std::sync::atomic::AtomicBool,
 }
 
 impl App {
@@ -48,6 +54,8 @@ impl App {
             calls: Arc::new(Semaphore::new(2 * cores)),
             triggers: RwLock::new(triggers),
             started: Instant::now(),
+            flows: RwLock::new(None),
+            project: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -73,6 +81,38 @@ impl App {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    /// Says that the server serves a workflow project (its workflows are
+    /// answered with 503 until [`App::set_flows`]).
+    pub fn expect_flows(&self) {
+        self.project
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Sets the running workflow project.
+    pub fn set_flows(&self, live: Arc<Live>) {
+        self.expect_flows();
+        *self.flows.write().unwrap_or_else(|p| p.into_inner()) = Some(live);
+    }
+
+    /// The running workflow project: 404 when the server serves a
+    /// `host.toml` without workflows, 503 while the project starts.
+    pub fn flows(&self) -> Result<Arc<Live>, ApiError> {
+        if let Some(l) = self.flows.read().unwrap_or_else(|p| p.into_inner()).clone() {
+            return Ok(l);
+        }
+        if self.project.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(ApiError::unavailable(
+                "the workflow project is starting; try again shortly",
+            ));
+        }
+        let mut e = ApiError::not_found(
+            "this server serves a host.toml, not a workflow project; start it with \
+             `connector-host serve <project dir>` to have workflows and runs",
+        );
+        e.code = "no-project";
+        Err(e)
     }
 
     /// Sets the triggers' status.

@@ -21,6 +21,9 @@ pub const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/connections.js"),
     ),
     ("dom.js", JS, include_bytes!("../assets/dom.js")),
+    ("designer.js", JS, include_bytes!("../assets/designer.js")),
+    ("steps.js", JS, include_bytes!("../assets/steps.js")),
+    ("monitor.js", JS, include_bytes!("../assets/monitor.js")),
     (
         "style.css",
         "text/css; charset=utf-8",

@@ -1,5 +1,6 @@
 //! Errors of the API: an HTTP status and a JSON body
-//! `{"error": {"code": "...", "message": "...", "pointer": "/..."}}`.
+//! `{"error": {"code": "...", "message": "...", "pointer": "/..."}}` (and
+//! `"problems": [...]` when a document has several).
 //!
 //! A failed *connector call* in "try it" is not an `ApiError`: the call
 //! ran, and its typed error is the result (see [`crate::tryit`]).
@@ -19,6 +20,9 @@ pub struct ApiError {
     pub message: String,
     /// The JSON pointer of the offending part of the request body, if any.
     pub pointer: Option<String>,
+    /// Every problem, when there are several (a workflow's validation), as
+    /// `{pointer, line, column, message}`.
+    pub problems: Option<serde_json::Value>,
 }
 
 impl ApiError {
@@ -28,6 +32,7 @@ impl ApiError {
             code,
             message: message.into(),
             pointer: None,
+            problems: None,
         }
     }
 
@@ -59,6 +64,14 @@ impl ApiError {
         Self::new(StatusCode::CONFLICT, "conflict", message)
     }
 
+    /// 422: a document that parses but has problems, each at its pointer.
+    pub fn invalid(message: impl Into<String>, problems: serde_json::Value) -> Self {
+        Self {
+            problems: Some(problems),
+            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message)
+        }
+    }
+
     /// 503: not loaded yet, or a part that is not available.
     pub fn unavailable(message: impl Into<String>) -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
@@ -75,6 +88,9 @@ impl IntoResponse for ApiError {
         let mut error = json!({"code": self.code, "message": self.message});
         if let Some(p) = self.pointer {
             error["pointer"] = json!(p);
+        }
+        if let Some(p) = self.problems {
+            error["problems"] = p;
         }
         (self.status, Json(json!({ "error": error }))).into_response()
     }

@@ -7,9 +7,13 @@
 //!   the catalog of connectors and their operations with schemas,
 //!   connections (secret values write-only), "try it" (invoke an action,
 //!   poll a trigger once, dynamic values, check-connection), health and
-//!   readiness;
+//!   readiness; and, when it serves a workflow project ([`workflows`],
+//!   [`runs`]), its workflows (list, get, put checked and loaded at once,
+//!   enable, disable, run now), their runs (filtered pages, one run with
+//!   every action, resubmit, cancel) and their triggers' status;
 //! - the **page** at `/`, its assets compiled in ([`assets`]): the catalog,
-//!   a form per operation generated from its input schema, connections.
+//!   a form per operation generated from its input schema, connections,
+//!   the workflow designer and the run monitor.
 //!
 //! Security ([`guard`]): a token created at first start in the state
 //! directory ([`token`]) on every API call; the `Host` header checked
@@ -29,8 +33,8 @@
 //! # }
 //! ```
 //!
-//! Dependencies: this crate -> {`connector-triggers` (the configuration),
-//! `connector-runtime`}.
+//! Dependencies: this crate -> {`connector-flows` (the workflow project),
+//! `connector-triggers` (the configuration), `connector-runtime`}.
 
 pub mod api;
 pub mod app;
@@ -42,8 +46,10 @@ pub mod files;
 pub mod guard;
 pub mod listen;
 pub mod openapi;
+pub mod runs;
 pub mod token;
 pub mod tryit;
+pub mod workflows;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

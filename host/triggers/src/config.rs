@@ -26,6 +26,12 @@ use connector_runtime::limits;
 use connector_runtime::runtime::ConnectorOptions;
 
 mod check;
+mod nats;
+
+pub use nats::{
+    DEFAULT_NATS_URL, NatsAuth, NatsServer, NatsSinkSettings, SubjectTemplate, check_nats_url,
+    is_jetstream_name,
+};
 
 use check::{Checker, RawConfig};
 
@@ -128,6 +134,8 @@ pub struct Config {
     pub connections: Vec<ConnectionConfig>,
     pub triggers: Vec<TriggerConfig>,
     pub webhook: WebhookSettings,
+    /// `[nats]`: the NATS server of `nats` push bindings and of the NATS sink.
+    pub nats: NatsServer,
     /// The `[trust]` table as written: the trust policy, which
     /// connector-registry reads and the CLI enforces before any connector is
     /// loaded (this crate does not depend on the registry).
@@ -150,6 +158,13 @@ pub struct HostSettings {
     pub backoff: BackoffPolicy,
     /// How long delivered ids are kept for deduplication (`dedupe_retention`, default 7d).
     pub dedupe_retention: Duration,
+    /// `state = "postgres://user@host:port/db"`: the state is in PostgreSQL,
+    /// shared by every host given the same URL (then [`HostSettings::state`]
+    /// is unused). The password comes from `PGPASSWORD` or `.pgpass`.
+    pub state_url: Option<String>,
+    /// How long a host's lease on a trigger lasts unless renewed
+    /// (`lease_ttl`, default 15s; only with a shared `postgres://` state).
+    pub lease_ttl: Duration,
 }
 
 /// `[sink]`: where events go.
@@ -161,6 +176,9 @@ pub enum SinkConfig {
     Stdout,
     /// `kind = "webhook"`: POST each event to `url`.
     Webhook(crate::sink::WebhookSinkSettings),
+    /// `kind = "nats"`: publish each event to a NATS JetStream stream (opened by the
+    /// `connector-nats` backend).
+    Nats(NatsSinkSettings),
 }
 
 /// `[[connector]]`: a component and what the operator grants it.
@@ -242,6 +260,13 @@ impl ConnectionConfig {
         } else {
             Err(problems)
         }
+    }
+}
+
+impl SecretSource {
+    /// Reads the secret; the error names the source, never the value.
+    pub fn read(&self) -> Result<String, String> {
+        read_secret(self)
     }
 }
 
@@ -488,6 +513,29 @@ max_body = "64KiB"
     }
 
     #[test]
+    fn a_postgres_state_is_a_url_with_a_lease_ttl() {
+        let c = parse("[host]\nstate = \"postgres://ch@127.0.0.1:5432/db\"\nlease_ttl = \"4s\"\n")
+            .unwrap();
+        assert_eq!(
+            c.host.state_url.as_deref(),
+            Some("postgres://ch@127.0.0.1:5432/db")
+        );
+        assert_eq!(c.host.lease_ttl, Duration::from_secs(4));
+        let file = parse("[host]\nstate = \"var/state.db\"\n").unwrap();
+        assert_eq!(
+            (file.host.state_url, file.host.lease_ttl),
+            (None, Duration::from_secs(15))
+        );
+        let err = parse("[host]\nlease_ttl = \"200ms\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("[host] lease_ttl") && err.contains("shorter than 1s"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn defaults_fill_in_a_minimal_configuration() {
         let c = parse(
             r#"
@@ -572,8 +620,10 @@ input = 5
     #[test]
     fn webhook_sinks_need_an_http_url() {
         let err =
-            parse("[sink]\nkind = \"webhook\"\nurl = \"https://example.com/x\"\n").unwrap_err();
-        assert!(err.to_string().contains("https is not supported"), "{err}");
+            parse("[sink]\nkind = \"webhook\"\nurl = \"http://example.com/x\"\n").unwrap_err();
+        assert!(err.to_string().contains("use https://"), "{err}");
+        let c = parse("[sink]\nkind = \"webhook\"\nurl = \"https://example.com/x\"\n").unwrap();
+        assert!(matches!(c.sink, SinkConfig::Webhook(s) if s.url.https));
         let err = parse("[sink]\nkind = \"webhook\"\n").unwrap_err();
         assert!(err.to_string().contains("needs a url"), "{err}");
         let c = parse(

@@ -19,11 +19,13 @@ use tokio::task::JoinHandle;
 use super::clock::{Clock, SystemClock, human_duration};
 use super::delivery::{Delivery, DeliveryError, blocking};
 use super::http::ServerLimits;
+use super::leases::LeaseKeeper;
 use super::poller::{ConnectorPoll, PollReport, PollSource, Poller, PollerSettings};
 use super::sink::{EventSink, JsonLinesSink, SinkError, StdoutSink, TornLine, WebhookSink};
-use super::store::{SqliteStore, StateLock, StateStore, StoreError};
+use super::store::{SqliteStore, StateLock, StateStore, StoreError, TriggerStore};
 use super::subscription::{self, Configured, Reconciled, WantedSubscription};
 use super::webhook::{PushTrigger, WebhookRoutes, WebhookServer};
+use crate::backends::{Backends, BoundPush, PushContext, StoreUse};
 use crate::config::{Config, ConfigError, ConfigProblem, SinkConfig};
 use connector_runtime::capabilities::Redactor;
 use connector_runtime::connection::Connection;
@@ -47,14 +49,14 @@ pub enum HostError {
     /// The state store is blank but the sink already holds events: the state
     /// was lost, and starting would deliver again what the sink holds.
     #[error(
-        "the state database {} holds no trigger state, but {sink} already holds events: the \
+        "the state database {state} holds no trigger state, but {sink} already holds events: the \
          state was lost (a new, emptied or deleted file?). Starting now would poll every trigger \
          from the beginning and deliver again events the sink holds. Restore the state file, or \
-         start with --reset-state to do this on purpose",
-        state.display()
+         start with --reset-state to do this on purpose"
     )]
     StateLost {
-        state: std::path::PathBuf,
+        /// The store (a path, or a URL without its password).
+        state: String,
         sink: String,
     },
     #[error(transparent)]
@@ -126,9 +128,12 @@ pub struct Prepared {
     config: Config,
     polling: Vec<PollingTrigger>,
     routes: WebhookRoutes,
-    store: Arc<SqliteStore>,
+    /// Push triggers whose binding a backend serves (`nats`).
+    pushed: Vec<BoundPush>,
+    store: Arc<dyn TriggerStore>,
     sink: Arc<dyn EventSink>,
-    lock: StateLock,
+    /// The SQLite file's lock (a shared store has leases instead).
+    lock: Option<StateLock>,
     /// Push triggers that say `needs-subscription`.
     wanted: Vec<WantedSubscription>,
     /// The configuration's connectors and connections, to end the stored
@@ -145,6 +150,15 @@ impl Prepared {
     /// binds the push triggers, takes the state's lock and opens the store
     /// and the sink. Blocking: it may compile components.
     pub fn prepare(config: &Config, runtime: &Runtime) -> Result<Self, HostError> {
+        Self::prepare_with(config, runtime, &Backends::default())
+    }
+
+    /// [`Prepared::prepare`] with backends from other crates (see [`crate::backends`]).
+    pub fn prepare_with(
+        config: &Config,
+        runtime: &Runtime,
+        backends: &Backends,
+    ) -> Result<Self, HostError> {
         let mut loaded: HashMap<&str, Arc<Connector>> = HashMap::new();
         let mut load_errors = Vec::new();
         for c in &config.connectors {
@@ -218,6 +232,7 @@ impl Prepared {
         let mut wanted = Vec::new();
         let mut polling = Vec::new();
         let mut routes = WebhookRoutes::new();
+        let mut pushed = Vec::new();
         for t in &config.triggers {
             let at = format!("[[trigger]] {}", t.name);
             let mut problem =
@@ -305,7 +320,7 @@ impl Prepared {
                         problem("recurrence does not apply to a push trigger (events come when they come)".into());
                         continue;
                     }
-                    let bound = routes.bind(PushTrigger {
+                    let push = PushTrigger {
                         name: t.name.clone(),
                         connector_name: connection_config.connector.clone(),
                         connector: connector.clone(),
@@ -314,7 +329,20 @@ impl Prepared {
                         input: t.input.clone(),
                         item_mode: trigger_settings.item_mode,
                         redactor: redactor.clone(),
-                    });
+                    };
+                    // A binding type other than `webhook` goes to its backend (`nats`).
+                    let push = match backends.bind_push(push) {
+                        Err(why) => {
+                            problem(why);
+                            continue;
+                        }
+                        Ok(Ok(bound)) => {
+                            pushed.push(bound);
+                            continue;
+                        }
+                        Ok(Err(webhook)) => webhook,
+                    };
+                    let bound = routes.bind(push);
                     match bound {
                         Err(why) => problem(why),
                         Ok(path) if trigger_settings.needs_subscription => {
@@ -351,21 +379,29 @@ impl Prepared {
             .into());
         }
 
-        let lock = StateLock::acquire(&config.host.state)?;
-        let store = Arc::new(SqliteStore::open(&config.host.state)?);
+        let (lock, store): (_, Arc<dyn TriggerStore>) = match &config.host.state_url {
+            Some(_) => (None, backends.open_store(&config.host, StoreUse::Host)?),
+            None => (
+                Some(StateLock::acquire(&config.host.state)?),
+                Arc::new(SqliteStore::open(&config.host.state)?),
+            ),
+        };
         let sink: Arc<dyn EventSink> = match &config.sink {
             SinkConfig::JsonLines { path } => Arc::new(JsonLinesSink::open(path)?),
             SinkConfig::Stdout => Arc::new(StdoutSink),
             SinkConfig::Webhook(settings) => Arc::new(WebhookSink::new(settings.clone())),
+            #[allow(unreachable_patterns)]
+            other => backends.open_sink(other)?,
         };
         let state_lost = store.is_blank()? && sink.holds_events()?;
         if let Some(torn) = sink.torn_line() {
-            report_torn_line(&torn, &store, &sink.describe())?;
+            report_torn_line(&torn, store.as_ref(), &sink.describe())?;
         }
         Ok(Self {
             config: config.clone(),
             polling,
             routes,
+            pushed,
             store,
             sink,
             lock,
@@ -397,13 +433,26 @@ impl Prepared {
                 "push trigger {trigger} on webhook path {path}{subscribed}"
             ));
         }
+        for p in &self.pushed {
+            lines.push(format!(
+                "push trigger {} on {}",
+                p.trigger.name, p.listens_on
+            ));
+        }
         lines.push(format!("events go to {}", self.sink.describe()));
-        lines.push(format!("state is kept in {}", self.store.path().display()));
+        lines.push(format!("state is kept in {}", self.store.describe()));
+        if let Some(leases) = self.store.leases() {
+            lines.push(format!(
+                "this host is {}: it polls the triggers whose lease it holds ({} each, renewed)",
+                leases.host_id(),
+                human_duration(self.config.host.lease_ttl)
+            ));
+        }
         lines
     }
 
     /// The state store.
-    pub fn store(&self) -> Arc<SqliteStore> {
+    pub fn store(&self) -> Arc<dyn TriggerStore> {
         self.store.clone()
     }
 
@@ -411,7 +460,7 @@ impl Prepared {
     pub async fn start(self, options: RunOptions) -> Result<Running, HostError> {
         if self.state_lost && !options.reset_state {
             return Err(HostError::StateLost {
-                state: self.store.path().to_path_buf(),
+                state: self.store.describe(),
                 sink: self.sink.describe(),
             });
         }
@@ -460,7 +509,25 @@ impl Prepared {
             reconciled: Reconciled::default(),
             recovered,
             store: self.store.clone(),
+            leases: None,
             _lock: self.lock,
+        };
+        // With a shared store, a poller polls only while this host holds
+        // its trigger's lease; the keeper takes and renews them.
+        let keeper = match self.store.leases() {
+            Some(_) if !options.once => {
+                let names: Vec<String> = self
+                    .polling
+                    .iter()
+                    .map(|p| p.settings.trigger.clone())
+                    .collect();
+                let keeper =
+                    LeaseKeeper::start(self.store.clone(), names, self.config.host.lease_ttl)
+                        .await?;
+                running.leases = Some(keeper.clone());
+                Some(keeper)
+            }
+            _ => None,
         };
         let gate = Arc::new(Semaphore::new(options.max_concurrent_polls.max(1)));
         for p in self.polling {
@@ -473,6 +540,9 @@ impl Prepared {
                 clock.clone(),
             )
             .with_gate(gate.clone());
+            if let Some(keeper) = &keeper {
+                poller = poller.with_lease(keeper.clone());
+            }
             if options.once {
                 running
                     .once
@@ -484,19 +554,30 @@ impl Prepared {
             }
         }
         if options.once {
-            if !self.routes.is_empty() {
+            if !self.routes.is_empty() || !self.pushed.is_empty() {
                 tracing::warn!("push triggers are not served with --once");
             }
             return Ok(running);
         }
+        // Push triggers of a backend's binding (`nats`): a task each, watched
+        // and stopped like a poller.
+        for p in self.pushed {
+            let name = p.trigger.name.clone();
+            let serve = p.binding.serve(PushContext {
+                trigger: p.trigger,
+                info: p.info,
+                delivery: delivery.clone(),
+                store: store.clone(),
+                clock: clock.clone(),
+                shutdown: watch.clone(),
+            });
+            running.pollers.push((name, tokio::spawn(serve)));
+        }
         let mut base_url = self.config.webhook.public_url.clone();
         if !self.routes.is_empty() {
             let w = &self.config.webhook;
-            let limits = ServerLimits {
-                max_body: w.max_body,
-                head_timeout: w.request_timeout,
-                body_timeout: w.request_timeout,
-            };
+            // The head gets a short time of its own (at most 5 s), the body all of it.
+            let limits = ServerLimits::new(w.max_body, w.request_timeout);
             let server = WebhookServer::bind(
                 w.listen,
                 self.routes,
@@ -592,9 +673,11 @@ pub struct Running {
     subscribers: Vec<(String, JoinHandle<()>)>,
     reconciled: Reconciled,
     recovered: usize,
-    store: Arc<SqliteStore>,
+    store: Arc<dyn TriggerStore>,
+    /// With a shared store: the leases this host holds.
+    leases: Option<Arc<LeaseKeeper>>,
     // Held until the host is gone, so no second host runs on this state.
-    _lock: StateLock,
+    _lock: Option<StateLock>,
 }
 
 impl Running {
@@ -604,8 +687,13 @@ impl Running {
     }
 
     /// The state store.
-    pub fn store(&self) -> Arc<SqliteStore> {
+    pub fn store(&self) -> Arc<dyn TriggerStore> {
         self.store.clone()
+    }
+
+    /// With a shared store: the triggers whose lease this host holds now.
+    pub fn held_leases(&self) -> Option<Vec<String>> {
+        self.leases.as_ref().map(|k| k.held())
     }
 
     /// What happened to the stored webhook subscriptions at start.
@@ -716,6 +804,11 @@ impl Running {
                 report.abandoned.push(name);
             }
         }
+        // After the pollers stopped: nothing of this host commits any more,
+        // so another host may take the triggers over at once.
+        if let Some(keeper) = self.leases.take() {
+            keeper.release().await;
+        }
         report
     }
 }
@@ -736,6 +829,9 @@ impl Drop for Running {
         if let Some(h) = &self.maintenance {
             h.abort();
         }
+        if let Some(keeper) = &self.leases {
+            keeper.stop();
+        }
         for (_, h) in &self.subscribers {
             h.abort();
         }
@@ -746,7 +842,11 @@ impl Drop for Running {
 /// the state database had recorded it, it is not delivered again and is lost
 /// from the sink; otherwise its trigger's state was not committed either, so
 /// the next poll (or the sender's retry of a webhook) brings it again.
-fn report_torn_line(torn: &TornLine, store: &SqliteStore, sink: &str) -> Result<(), StoreError> {
+fn report_torn_line(
+    torn: &TornLine,
+    store: &dyn TriggerStore,
+    sink: &str,
+) -> Result<(), StoreError> {
     let bytes = torn.bytes;
     match &torn.event_id {
         Some(id) if store.is_delivered_anywhere(id)? => tracing::warn!(

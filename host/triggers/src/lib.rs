@@ -19,6 +19,7 @@
 //!
 //! Depends on `connector-runtime` only; the command line builds on it.
 
+pub mod backends;
 pub mod backoff;
 pub mod clock;
 pub mod config;
@@ -27,6 +28,7 @@ pub mod event;
 pub mod files;
 pub mod host;
 pub mod http;
+pub mod leases;
 pub mod poller;
 pub mod sink;
 pub mod store;
@@ -40,4 +42,4 @@ pub use event::{Event, EventSource};
 pub use host::{Prepared, RunOptions, Running};
 pub use poller::{PollReport, PollSource, Poller, PollerSettings};
 pub use sink::{EventSink, JsonLinesSink, PartlyDelivered, StdoutSink, WebhookSink};
-pub use store::{SqliteStore, StateStore, TriggerStatus};
+pub use store::{SqliteStore, StateStore, TriggerStatus, TriggerStore};

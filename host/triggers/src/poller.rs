@@ -19,6 +19,7 @@ use super::backoff::{Backoff, BackoffPolicy, seed_for};
 use super::clock::{Clock, human_duration};
 use super::delivery::{Delivered, Delivery, DeliveryError, blocking};
 use super::event::{EventSource, Origin, events_from_items};
+use super::leases::{LeaseKeeper, PollGuard};
 use super::store::{Activity, StateStore, StoreError};
 use connector_runtime::capabilities::Redactor;
 use connector_runtime::connection::Connection;
@@ -145,6 +146,11 @@ pub struct Poller {
     /// writer (one host per state file), so it is what the store holds;
     /// after a failure it is unknown again and read from the store.
     committed: Option<Option<Value>>,
+    /// With a shared store: the host's leases (it polls only while it holds
+    /// its trigger's), a receiver woken when they change, and the epoch of
+    /// the lease its cached state belongs to.
+    lease: Option<(Arc<LeaseKeeper>, watch::Receiver<u64>)>,
+    lease_epoch: Option<u64>,
 }
 
 impl Poller {
@@ -166,7 +172,34 @@ impl Poller {
             backoff,
             gate: None,
             committed: None,
+            lease: None,
+            lease_epoch: None,
         }
+    }
+
+    /// Polls only while `keeper` holds this trigger's lease (a store that
+    /// several hosts share).
+    pub fn with_lease(mut self, keeper: Arc<LeaseKeeper>) -> Self {
+        let changes = keeper.subscribe();
+        self.lease = Some((keeper, changes));
+        self
+    }
+
+    /// Whether this host may poll now: `Some` with the guard that marks the
+    /// poll in progress (`Some(None)` without leases). A lease taken anew
+    /// means another host may have moved the state on, so the cached one
+    /// is dropped.
+    fn lease_held(&mut self) -> Option<Option<PollGuard>> {
+        let Some((keeper, _)) = &self.lease else {
+            return Some(None);
+        };
+        let guard = keeper.begin(&self.settings.trigger);
+        let epoch = guard.as_ref().map(PollGuard::epoch);
+        if epoch.is_none() || epoch != self.lease_epoch {
+            self.committed = None;
+        }
+        self.lease_epoch = epoch;
+        guard.map(Some)
     }
 
     /// Runs the connector calls of this poller only while holding a permit
@@ -188,7 +221,18 @@ impl Poller {
             if *shutdown.borrow() {
                 return;
             }
+            let Some(guard) = self.lease_held() else {
+                let (_, changes) = self.lease.as_mut().expect("leases are in use");
+                // Woken when the leases change; the timeout catches a lease
+                // that ran short of time to spare without changing hands.
+                tokio::select! {
+                    _ = tokio::time::timeout(Duration::from_secs(1), changes.changed()) => {}
+                    _ = shutdown.wait_for(|stop| *stop) => return,
+                }
+                continue;
+            };
             let next = self.poll_once().await.next();
+            drop(guard);
             tokio::select! {
                 () = self.clock.sleep(next) => {}
                 _ = shutdown.wait_for(|stop| *stop) => return,

@@ -10,12 +10,13 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
-use super::backoff::{Backoff, BackoffPolicy, seed_for};
 use super::clock::BoxFuture;
 use super::event::Event;
-use super::http::{self, HttpUrl};
+
+mod webhook;
+
+pub use webhook::{WebhookSink, WebhookSinkSettings};
 
 /// A sink refused or failed to take an event.
 #[derive(Debug, thiserror::Error)]
@@ -363,77 +364,6 @@ impl EventSink for StdoutSink {
     }
 }
 
-/// Settings of the webhook sink.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WebhookSinkSettings {
-    pub url: HttpUrl,
-    /// Time for one attempt (connect, send, answer).
-    pub request_timeout: Duration,
-    /// How long one event is retried before `deliver` gives up.
-    pub retry_for: Duration,
-    /// Delays between attempts.
-    pub backoff: BackoffPolicy,
-}
-
-/// POSTs each event as JSON to a URL, retrying (with backoff) until the
-/// receiver answers 2xx or `retry_for` has passed. The event id is sent as
-/// `Idempotency-Key`, so that a receiver can drop redeliveries.
-pub struct WebhookSink {
-    settings: WebhookSinkSettings,
-}
-
-impl WebhookSink {
-    /// A sink posting to `settings.url`.
-    pub fn new(settings: WebhookSinkSettings) -> Self {
-        Self { settings }
-    }
-}
-
-impl EventSink for WebhookSink {
-    fn describe(&self) -> String {
-        format!("webhook {}", self.settings.url)
-    }
-
-    fn deliver<'a>(&'a self, event: &'a Event) -> BoxFuture<'a, Result<(), SinkError>> {
-        Box::pin(async move {
-            let s = &self.settings;
-            let error = |message: String| SinkError {
-                sink: self.describe(),
-                message,
-            };
-            let body = serde_json::to_vec(event).map_err(|e| error(e.to_string()))?;
-            let deadline = Instant::now() + s.retry_for;
-            let mut backoff = Backoff::new(s.backoff, seed_for(&event.id));
-            let mut attempts = 0u32;
-            loop {
-                attempts += 1;
-                let outcome = http::post(
-                    &s.url,
-                    "application/json",
-                    &[("Idempotency-Key", &event.id)],
-                    &body,
-                    s.request_timeout,
-                )
-                .await;
-                let problem = match outcome {
-                    Ok(status) if (200..300).contains(&status) => return Ok(()),
-                    Ok(status) => format!("answered {status}"),
-                    Err(e) => format!("cannot post: {e}"),
-                };
-                let wait = backoff.next_delay(None);
-                if Instant::now() + wait >= deadline {
-                    return Err(error(format!(
-                        "event {} not accepted after {attempts} attempts over {:?}; last: {problem}",
-                        event.id, s.retry_for
-                    )));
-                }
-                tracing::debug!(event = %event.id, attempts, "webhook sink {problem}; retrying in {wait:?}");
-                tokio::time::sleep(wait).await;
-            }
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -564,28 +494,5 @@ mod tests {
                 assert_eq!(id, format!("{prefix}-{i}"));
             }
         }
-    }
-
-    #[tokio::test]
-    async fn webhook_sink_gives_up_at_its_deadline() {
-        // A port nothing listens on: bind, note the port, close.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let sink = WebhookSink::new(WebhookSinkSettings {
-            url: format!("http://127.0.0.1:{port}/events").parse().unwrap(),
-            request_timeout: Duration::from_millis(200),
-            retry_for: Duration::from_millis(300),
-            backoff: BackoffPolicy {
-                initial: Duration::from_millis(20),
-                max: Duration::from_millis(50),
-            },
-        });
-        let started = Instant::now();
-        let err = sink.deliver(&event("a")).await.unwrap_err();
-        assert!(err.message.contains("not accepted after"), "{err}");
-        assert!(started.elapsed() < Duration::from_secs(3));
     }
 }

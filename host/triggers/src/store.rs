@@ -12,8 +12,10 @@
 
 mod group;
 mod subscriptions;
+mod trigger_store;
 
 pub use subscriptions::{StoredSubscription, SubscriptionRecord};
+pub use trigger_store::{Acquired, LeaseInfo, Leases, TriggerStore};
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -48,6 +50,21 @@ pub enum StoreError {
     /// committed; none of its writes took effect.
     #[error("state database: cannot commit: {0}")]
     Commit(String),
+    /// A store of another crate (PostgreSQL) failed; `store` names it
+    /// without any password.
+    #[error("state database {store}: {message}")]
+    Backend { store: String, message: String },
+    /// This host no longer holds the lease of `trigger` (another host took
+    /// it over): nothing of the write took effect.
+    #[error(
+        "state database {store}: trigger {trigger:?} is now owned by host {owner:?}; this host \
+         lost its lease, so it committed nothing"
+    )]
+    LeaseLost {
+        store: String,
+        trigger: String,
+        owner: String,
+    },
 }
 
 /// Which kind of activity a failure belongs to.

@@ -30,7 +30,7 @@ use tokio::task::JoinHandle;
 use super::backoff::{Backoff, BackoffPolicy, seed_for};
 use super::clock::Clock;
 use super::delivery::blocking;
-use super::store::{Activity, SqliteStore, StateStore, StoredSubscription, SubscriptionRecord};
+use super::store::{Activity, StoredSubscription, SubscriptionRecord, TriggerStore};
 use connector_runtime::capabilities::Redactor;
 use connector_runtime::connection::Connection;
 use connector_runtime::connector::{Connector, Subscription};
@@ -99,7 +99,7 @@ pub fn callback_url(base: &str, path: &str) -> String {
 /// returns, with what it did, the wanted triggers that still need a
 /// subscription.
 pub async fn reconcile(
-    store: Arc<SqliteStore>,
+    store: Arc<dyn TriggerStore>,
     wanted: Vec<WantedSubscription>,
     configured: Configured,
     base_url: Option<String>,
@@ -135,7 +135,7 @@ pub async fn reconcile(
         let store = store.clone();
         let configured = configured.clone();
         let now = clock.now();
-        let outcome = blocking(move || end_one(&store, &configured, &stored, now)).await;
+        let outcome = blocking(move || end_one(store.as_ref(), &configured, &stored, now)).await;
         match outcome {
             Ok(()) => {
                 tracing::info!(trigger = %name, "ended a stored webhook subscription that no configured trigger matches any more");
@@ -153,7 +153,7 @@ pub async fn reconcile(
 /// Ends one stored subscription, deleting its record only on success; on
 /// failure records why on the record and returns it.
 fn end_one(
-    store: &SqliteStore,
+    store: &dyn TriggerStore,
     configured: &Configured,
     stored: &StoredSubscription,
     now: std::time::SystemTime,
@@ -204,7 +204,7 @@ fn end_one(
 pub fn spawn_subscribers(
     wanted: Vec<WantedSubscription>,
     base_url: String,
-    store: Arc<SqliteStore>,
+    store: Arc<dyn TriggerStore>,
     backoff: BackoffPolicy,
     clock: Arc<dyn Clock>,
     shutdown: watch::Receiver<bool>,
@@ -229,7 +229,7 @@ pub fn spawn_subscribers(
 async fn subscribe_until_done(
     w: WantedSubscription,
     base_url: String,
-    store: Arc<SqliteStore>,
+    store: Arc<dyn TriggerStore>,
     policy: BackoffPolicy,
     clock: Arc<dyn Clock>,
     mut shutdown: watch::Receiver<bool>,
@@ -243,7 +243,7 @@ async fn subscribe_until_done(
         }
         let attempt = {
             let (w, url, store, now) = (w.clone(), url.clone(), store.clone(), clock.now());
-            blocking(move || subscribe_and_store(&w, &url, &store, now)).await
+            blocking(move || subscribe_and_store(&w, &url, store.as_ref(), now)).await
         };
         let retry_after = match attempt {
             Ok(()) => {
@@ -278,7 +278,7 @@ async fn subscribe_until_done(
 fn subscribe_and_store(
     w: &WantedSubscription,
     url: &str,
-    store: &SqliteStore,
+    store: &dyn TriggerStore,
     now: std::time::SystemTime,
 ) -> Result<(), (String, Option<std::time::Duration>)> {
     let subscription = w

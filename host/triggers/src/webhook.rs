@@ -5,31 +5,47 @@
 //! status: 202 once every item is in the sink, 4xx when the connector
 //! refused the request, 5xx (retry later) when something failed.
 
+//!
+//! The listener is hyper's HTTP/1.1 (keep-alive) behind an [`axum::Router`]
+//! ([`router`], which another server can mount); [`WebhookServer`] is the
+//! listener of its own that `run` starts. Limits: a short time for the
+//! request head ([`ServerLimits::head_timeout`]), then `request_timeout` for
+//! the body, `max_body`, [`MAX_CONNECTIONS`] connections and
+//! [`MAX_CONCURRENT_REQUESTS`] requests being handled at once.
+
+mod respond;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::{Value, json};
-use tokio::net::{TcpListener, TcpStream};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use super::clock::Clock;
-use super::delivery::{Delivery, blocking};
-use super::event::{EventSource, Origin, events_from_items};
-use super::http::{self, Request, ServerLimits};
-use super::store::{Activity, StateStore};
+use super::delivery::Delivery;
+use super::http::{MAX_HEAD_BYTES, MAX_HEADERS, ServerLimits};
+use super::store::StateStore;
 use connector_runtime::capabilities::Redactor;
 use connector_runtime::connection::Connection;
-use connector_runtime::connector::{Connector, RawEvent};
+use connector_runtime::connector::Connector;
 use connector_runtime::description::ItemMode;
-use connector_runtime::error::{CallError, ErrorKind};
+use serde_json::Value;
 
 pub use connector_runtime::connector::push::{WEBHOOK_BINDING, webhook_path};
+pub use respond::MAX_CONCURRENT_REQUESTS;
 
-/// Most requests handled at once; more are answered 503 at once.
-const MAX_CONCURRENT_REQUESTS: usize = 256;
+/// Most connections open at once (idle keep-alive ones, ones still sending
+/// their head or body, ones being handled); one more is answered 503 and
+/// closed at once. A head must arrive within [`ServerLimits::head_timeout`],
+/// so connections that trickle theirs in free their place quickly.
+pub const MAX_CONNECTIONS: usize = 1024;
 
 /// A push trigger of a loaded connector, with its connection and input.
 pub struct PushTrigger {
@@ -96,20 +112,52 @@ impl WebhookRoutes {
     }
 }
 
-/// What the handlers share.
-struct Shared {
+/// The routes of `routes` as a router: each request read within `limits`
+/// (body size and time; the head limits are the connection's, see
+/// [`http1_builder`]), handled by its trigger's connector and delivered, at
+/// most [`MAX_CONCURRENT_REQUESTS`] at once. After `shutdown` turns true,
+/// requests get 503 with `Retry-After`.
+pub fn router(
     routes: WebhookRoutes,
     delivery: Arc<Delivery>,
     store: Arc<dyn StateStore>,
     clock: Arc<dyn Clock>,
     limits: ServerLimits,
     shutdown: watch::Receiver<bool>,
+) -> axum::Router {
+    respond::router(Arc::new(respond::Shared {
+        routes: routes.routes,
+        delivery,
+        store,
+        clock,
+        limits,
+        shutdown,
+        handling: Semaphore::new(MAX_CONCURRENT_REQUESTS),
+    }))
+}
+
+/// The HTTP/1.1 connection settings of the listener: keep-alive, the head
+/// within `limits.head_timeout` (also how long an idle connection stays),
+/// and hard caps of twice [`MAX_HEAD_BYTES`] and [`MAX_HEADERS`] for a head
+/// and for trailers (the router answers 431 with the real limit below that;
+/// past the caps hyper answers a bare 431 and closes).
+pub fn http1_builder(limits: &ServerLimits) -> hyper::server::conn::http1::Builder {
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .keep_alive(true)
+        .header_read_timeout(limits.head_timeout)
+        .max_headers(2 * MAX_HEADERS)
+        .max_header_size(2 * MAX_HEAD_BYTES);
+    builder
 }
 
 /// The webhook listener.
 pub struct WebhookServer {
     listener: TcpListener,
-    shared: Arc<Shared>,
+    router: axum::Router,
+    limits: ServerLimits,
+    shutdown: watch::Receiver<bool>,
 }
 
 impl WebhookServer {
@@ -124,16 +172,13 @@ impl WebhookServer {
         shutdown: watch::Receiver<bool>,
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
+        let router = router(routes, delivery, store, clock, limits, shutdown.clone())
+            .fallback(respond::not_found);
         Ok(Self {
             listener,
-            shared: Arc::new(Shared {
-                routes,
-                delivery,
-                store,
-                clock,
-                limits,
-                shutdown,
-            }),
+            router,
+            limits,
+            shutdown,
         })
     }
 
@@ -142,17 +187,24 @@ impl WebhookServer {
         self.listener.local_addr()
     }
 
-    /// Serves until shutdown, then stops accepting, lets the requests in
-    /// progress finish for up to `grace` and drops the rest (their callers
-    /// see the connection close, and send again).
+    /// Serves until shutdown, then stops accepting, closes idle connections,
+    /// lets the requests in progress finish for up to `grace` and drops the
+    /// rest (their callers see the connection close, and send again).
     pub async fn serve(self, grace: Duration) {
-        let mut shutdown = self.shared.shutdown.clone();
-        let permits = Arc::new(Semaphore::new(MAX_CONCURRENT_REQUESTS));
+        let Self {
+            listener,
+            router,
+            limits,
+            mut shutdown,
+        } = self;
+        let builder = http1_builder(&limits);
+        let places = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+        let graceful = GracefulShutdown::new();
         let mut tasks = JoinSet::new();
         loop {
             while tasks.try_join_next().is_some() {}
             let accepted = tokio::select! {
-                accepted = self.listener.accept() => accepted,
+                accepted = listener.accept() => accepted,
                 _ = shutdown.wait_for(|stop| *stop) => break,
             };
             let (mut stream, peer) = match accepted {
@@ -164,29 +216,34 @@ impl WebhookServer {
                     continue;
                 }
             };
-            let Ok(permit) = permits.clone().try_acquire_owned() else {
+            let Ok(place) = places.clone().try_acquire_owned() else {
+                // Answered without reading: the point is not to wait for it.
                 tasks.spawn(async move {
-                    let _ = http::write_json_response(
-                        &mut stream,
-                        503,
-                        &[("Retry-After", "1".into())],
-                        &error_body("busy", "too many requests at once"),
-                    )
-                    .await;
+                    let _ = stream.write_all(&busy()).await;
+                    let _ = stream.shutdown().await;
                 });
                 continue;
             };
-            let shared = self.shared.clone();
+            // Small answers on kept-alive connections: do not wait for Nagle.
+            let _ = stream.set_nodelay(true);
+            let service = TowerToHyperService::new(router.clone());
+            let connection =
+                graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
             tasks.spawn(async move {
-                handle_connection(stream, peer, &shared).await;
-                drop(permit);
+                if let Err(e) = connection.await {
+                    tracing::debug!(%peer, "webhook connection: {e}");
+                }
+                drop(place);
             });
         }
-        drop(self.listener);
-        let finish = async { while tasks.join_next().await.is_some() {} };
+        drop(listener);
+        let finish = async {
+            graceful.shutdown().await;
+            while tasks.join_next().await.is_some() {}
+        };
         if tokio::time::timeout(grace, finish).await.is_err() {
             tracing::warn!(
-                "webhook: {} request(s) still in progress after {grace:?}; dropped",
+                "webhook: {} connection(s) still busy after {grace:?}; dropped",
                 tasks.len()
             );
             tasks.abort_all();
@@ -194,160 +251,13 @@ impl WebhookServer {
     }
 }
 
-async fn handle_connection(mut stream: TcpStream, peer: SocketAddr, shared: &Shared) {
-    let request = match http::read_request(&mut stream, &shared.limits).await {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::debug!(%peer, "webhook: {e}");
-            if let Some(status) = e.status() {
-                let _ = http::write_json_response(
-                    &mut stream,
-                    status,
-                    &[],
-                    &error_body("bad-request", &e.to_string()),
-                )
-                .await;
-            }
-            return;
-        }
-    };
-    let (status, headers, body) = respond(shared, request).await;
-    if let Err(e) = http::write_json_response(&mut stream, status, &headers, &body).await {
-        tracing::debug!(%peer, "webhook: cannot answer: {e}");
-    }
-}
-
-type Answer = (u16, Vec<(&'static str, String)>, Value);
-
-fn error_body(kind: &str, message: &str) -> Value {
-    json!({ "error": { "kind": kind, "message": message } })
-}
-
-/// Handles one request: route, handle-event, deliver.
-async fn respond(shared: &Shared, request: Request) -> Answer {
-    let Some(trigger) = shared.routes.routes.get(request.path()).cloned() else {
-        return (
-            404,
-            Vec::new(),
-            error_body(
-                "not-found",
-                &format!("no push trigger is bound to {}", request.path()),
-            ),
-        );
-    };
-    if *shared.shutdown.borrow() {
-        return (
-            503,
-            vec![("Retry-After", "5".into())],
-            error_body(
-                "shutting-down",
-                "the host is shutting down; send again later",
-            ),
-        );
-    }
-    let received_at = shared.clock.now();
-    let event = RawEvent {
-        method: request.method,
-        path: request.target,
-        headers: request.headers,
-        body: request.body,
-    };
-    let t = trigger.clone();
-    let handled = tokio::task::spawn_blocking(move || {
-        t.connector
-            .handle_event(&t.operation, &t.connection, &t.input, &event)
-    })
-    .await;
-    let items = match handled {
-        Ok(Ok(items)) => items,
-        Ok(Err(e)) => {
-            let (status, headers) = status_of(&e);
-            let message = trigger.redactor.redact(&e.to_string());
-            record_failure(shared, &trigger.name, &message).await;
-            if status >= 500 {
-                tracing::warn!(trigger = %trigger.name, "webhook event failed: {message}");
-            } else {
-                tracing::info!(trigger = %trigger.name, status, "webhook event refused: {message}");
-            }
-            let mut body = error_body(e.category(), &message);
-            if let CallError::Connector { error, .. } = &e {
-                // The connector's own words: what kind of refusal, and its code.
-                body["error"]["kind"] = error.kind.to_string().into();
-                body["error"]["code"] = error.code.clone().into();
-            }
-            return (status, headers, body);
-        }
-        Err(e) => {
-            let message = format!("the event handler crashed: {e}");
-            record_failure(shared, &trigger.name, &message).await;
-            return (500, Vec::new(), error_body("host", &message));
-        }
-    };
-    let origin = Origin {
-        trigger: &trigger.name,
-        connector: &trigger.connector_name,
-        operation: &trigger.operation,
-        source: EventSource::Push,
-        at: received_at,
-    };
-    let events = events_from_items(&origin, trigger.item_mode, items);
-    match shared.delivery.deliver(&trigger.name, &events).await {
-        Ok(done) => (
-            202,
-            Vec::new(),
-            json!({
-                "accepted": done.events,
-                "items": done.items,
-                "duplicates": done.duplicates,
-                "events": events.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
-            }),
-        ),
-        Err(e) => {
-            let message = trigger.redactor.redact(&e.to_string());
-            tracing::warn!(trigger = %trigger.name, "webhook event not delivered: {message}");
-            record_failure(shared, &trigger.name, &message).await;
-            (
-                503,
-                vec![("Retry-After", "5".into())],
-                error_body("delivery", &format!("not stored, send again: {message}")),
-            )
-        }
-    }
-}
-
-async fn record_failure(shared: &Shared, trigger: &str, message: &str) {
-    let (store, trigger, message, at) = (
-        shared.store.clone(),
-        trigger.to_string(),
-        message.to_string(),
-        shared.clock.now(),
-    );
-    if let Err(e) =
-        blocking(move || store.record_failure(&trigger, Activity::Event, &message, at)).await
-    {
-        tracing::error!("cannot record a webhook failure: {e}");
-    }
-}
-
-/// The HTTP status for a failed `handle-event`: the connector's error kind
-/// says whose fault it is; a crash or a limit is the connector's (500).
-fn status_of(e: &CallError) -> (u16, Vec<(&'static str, String)>) {
-    let CallError::Connector { error, .. } = e else {
-        return (500, Vec::new());
-    };
-    let status = match error.kind {
-        ErrorKind::InvalidInput => 400,
-        ErrorKind::Unauthorized => 401,
-        ErrorKind::Forbidden => 403,
-        ErrorKind::NotFound => 404,
-        ErrorKind::Conflict => 409,
-        ErrorKind::Throttled => 429,
-        ErrorKind::Transient => 503,
-        ErrorKind::Internal => 500,
-    };
-    let mut headers = Vec::new();
-    if let Some(ms) = error.retry_after_ms {
-        headers.push(("Retry-After", ms.div_ceil(1000).max(1).to_string()));
-    }
-    (status, headers)
+/// The answer when every connection place is taken.
+fn busy() -> Vec<u8> {
+    let body = r#"{"error":{"kind":"busy","message":"too many connections at once; send again"}}"#;
+    format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\n\
+         connection: close\r\ncontent-length: {}\r\n\r\n{body}\n",
+        body.len() + 1
+    )
+    .into_bytes()
 }

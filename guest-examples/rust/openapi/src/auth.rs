@@ -13,8 +13,8 @@ use crate::definition::{Auth, Definition};
 use crate::request::{base_url, fill, origin};
 
 /// The query pair an `apiKey`-in-query scheme adds, if any.
-pub fn query_pair(def: &Definition, connection: &Connection) -> Option<(String, String)> {
-    match &def.auth {
+pub fn query_pair(auth: &Auth, connection: &Connection) -> Option<(String, String)> {
+    match auth {
         Auth::ApiKey {
             location,
             name,
@@ -28,9 +28,14 @@ pub fn query_pair(def: &Definition, connection: &Connection) -> Option<(String, 
     }
 }
 
-/// Sends `request` with the connection's credentials.
-pub fn send(def: &Definition, connection: &Connection, request: Request) -> Result<Response> {
-    match &def.auth {
+/// Sends `request` with the connection's credentials, as `auth` says.
+pub fn send(
+    def: &Definition,
+    auth: &Auth,
+    connection: &Connection,
+    request: Request,
+) -> Result<Response> {
+    match auth {
         Auth::None => transmit(request),
         Auth::ApiKey {
             location,
@@ -57,25 +62,25 @@ pub fn send(def: &Definition, connection: &Connection, request: Request) -> Resu
             transmit(request.bearer(token))
         }
         Auth::Oauth2ClientCredentials { .. } => {
-            let token = fetch_token(def, connection)?;
+            let token = fetch_token(def, auth, connection)?;
             let response = transmit(request.clone().bearer(&token))?;
             if response.status != 401 {
                 return Ok(response);
             }
-            let token = fetch_token(def, connection)?;
+            let token = fetch_token(def, auth, connection)?;
             transmit(request.bearer(&token))
         }
     }
 }
 
 /// A fresh access token from the token endpoint (RFC 6749 section 4.4).
-fn fetch_token(def: &Definition, connection: &Connection) -> Result<String> {
+fn fetch_token(def: &Definition, auth: &Auth, connection: &Connection) -> Result<String> {
     let Auth::Oauth2ClientCredentials {
         token_url,
         client_id,
         client_secret,
         scopes,
-    } = &def.auth
+    } = auth
     else {
         return Err(Error::internal(
             "no-oauth",

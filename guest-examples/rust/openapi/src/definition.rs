@@ -113,12 +113,14 @@ pub enum Auth {
     },
 }
 
-/// Whether an operation is an action or a polling trigger.
+/// Whether an operation is an action, a polling trigger or a webhook
+/// (push) trigger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Action,
     Polling,
+    Webhook,
 }
 
 /// One operation: a path and a method.
@@ -141,6 +143,40 @@ pub struct Operation {
     pub output_schema: Value,
     #[serde(default)]
     pub trigger: Option<Trigger>,
+    /// A webhook trigger's subscription.
+    #[serde(default)]
+    pub webhook: Option<Webhook>,
+    /// This operation's own authentication, instead of the definition's.
+    #[serde(default)]
+    pub auth: Option<Auth>,
+    /// Headers this operation always sends, templated with `{parameter}`.
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
+    /// Query parameters this operation always sends, templated likewise.
+    #[serde(default)]
+    pub query: Vec<(String, String)>,
+}
+
+impl Operation {
+    /// The authentication of this operation's requests.
+    pub fn auth<'a>(&'a self, def: &'a Definition) -> &'a Auth {
+        self.auth.as_ref().unwrap_or(&def.auth)
+    }
+}
+
+/// Where a webhook trigger's subscription request carries the host's
+/// callback URL, and the operation that ends a subscription when the API
+/// answered no `Location`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Webhook {
+    /// `body` (a property of the JSON body), `query` or `header`.
+    #[serde(rename = "in")]
+    pub location: String,
+    /// The property, parameter or header name.
+    pub name: String,
+    /// `(operation id, its path parameter for the subscription's id)`.
+    #[serde(default)]
+    pub delete: Option<(String, String)>,
 }
 
 /// An input property and where it goes in the request.
@@ -151,7 +187,7 @@ pub struct Param {
     /// The name on the wire (path template name, query or header name).
     pub name: String,
     /// `path`, `query`, `header`, `body` (the property is the whole JSON
-    /// body) or `form`.
+    /// body), `form` (urlencoded) or `multipart` (a form-data text field).
     #[serde(rename = "in")]
     pub location: String,
     /// Sent even when the input leaves it out (a constant, `internal`).

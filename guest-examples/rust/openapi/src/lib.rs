@@ -15,19 +15,23 @@
 //! parameters, the connection's authentication), `check-connection` (the
 //! operation the definition names, else none) and `poll` for polling
 //! triggers (`x-ms-trigger`: 200 with items, 202 with `Location` and
-//! `Retry-After`).
+//! `Retry-After`); webhook triggers (`x-ms-notification-url`) subscribe the
+//! host's callback URL through the 0.2.0 subscription lifecycle.
 //!
 //! Layout: [`definition`] (the format), [`request`] (building and sending
 //! a call), [`auth`] (credentials, including an OAuth 2 client-credentials
 //! token fetched per call and fetched again on a 401), [`response`] (status
-//! to error kind, body to JSON), [`poll`] (the trigger protocol).
+//! to error kind, body to JSON), [`poll`] (the trigger protocol),
+//! [`webhook`] (subscriptions and events), [`multipart`] (form-data bodies).
 
 mod auth;
 mod definition;
 mod input;
+mod multipart;
 mod poll;
 mod request;
 mod response;
+mod webhook;
 
 use std::rc::Rc;
 
@@ -128,6 +132,26 @@ impl Connector for Imported {
                         request::invoke(ctx.connection(), index, &input)
                     },
                 ),
+                Kind::Webhook => ops
+                    .push_trigger_with_schemas(
+                        &op.id,
+                        &op.summary,
+                        op.input_schema.clone(),
+                        op.output_schema.clone(),
+                        move |_: &Context, _: webhook::Input, event: &Event| {
+                            webhook::handle(index, event)
+                        },
+                    )
+                    .subscription(
+                        move |ctx: &Context, input: webhook::Input, callback: &str| {
+                            webhook::subscribe(ctx, index, input.0, callback)
+                        },
+                        move |ctx: &Context,
+                              _: webhook::Input,
+                              subscription: webhook::Subscription| {
+                            webhook::unsubscribe(ctx, index, subscription)
+                        },
+                    ),
                 Kind::Polling => ops.polling_trigger_with_schemas(
                     &op.id,
                     &op.summary,
@@ -147,7 +171,9 @@ impl Connector for Imported {
                         _ => Visibility::Important,
                     });
             if let Some(trigger) = &op.trigger {
-                let mode = if trigger.single {
+                // A webhook event is delivered item by item: `single` says
+                // how to read an event's body, not how to deliver it.
+                let mode = if trigger.single && op.kind != Kind::Webhook {
                     ItemMode::Single
                 } else {
                     ItemMode::Split

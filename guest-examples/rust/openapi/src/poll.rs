@@ -69,7 +69,7 @@ pub fn poll(
 
 /// An item with a stable id: the body's own `id` when it has one, else a
 /// hash of its JSON text (the same item found again gets the same id).
-fn item(body: Value) -> Item<Value> {
+pub(crate) fn item(body: Value) -> Item<Value> {
     let id = match body.get("id") {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Number(n)) => n.to_string(),

@@ -37,10 +37,21 @@ pub fn send(
     url: Option<&str>,
 ) -> Result<Response> {
     let request = match url {
-        Some(url) => Request::new("GET", with_key(def, connection, url.to_string())),
+        Some(url) => Request::new("GET", with_key(op.auth(def), connection, url.to_string())),
         None => build(def, op, connection, input)?,
     };
-    let response = auth::send(def, connection, request)?;
+    send_request(def, op, connection, request)
+}
+
+/// Sends a request made for `op` with its authentication; an error status
+/// is the error a runtime acts on.
+pub fn send_request(
+    def: &Definition,
+    op: &Operation,
+    connection: &Connection,
+    request: Request,
+) -> Result<Response> {
+    let response = auth::send(def, op.auth(def), connection, request)?;
     if response.status >= 400 {
         return Err(response::status_error(&response));
     }
@@ -70,6 +81,33 @@ pub fn fill(template: &str, connection: &Connection) -> Result<String> {
     Ok(out)
 }
 
+/// Fills `{parameter}` placeholders of a path, each value percent-encoded
+/// as one segment.
+fn fill_encoded(template: &str, connection: &Connection) -> Result<String> {
+    if !template.contains('{') {
+        return Ok(template.to_string());
+    }
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        out.push_str(&rest[..start]);
+        let name = &rest[start + 1..start + len];
+        let value = connection.get(name).ok_or_else(|| {
+            Error::invalid_input(
+                "missing-path-parameter",
+                format!("the path {template} names `{name}`, which neither the input nor the connection gives"),
+            )
+        })?;
+        out.push_str(&encode(value));
+        rest = &rest[start + len + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
 /// The API's base URL for this connection, without a trailing `/`.
 pub fn base_url(def: &Definition, connection: &Connection) -> Result<String> {
     let tls = def
@@ -92,8 +130,12 @@ pub fn origin(url: &str) -> &str {
 }
 
 /// `url` with an API key in its query, when the scheme puts it there.
-fn with_key(def: &Definition, connection: &Connection, mut url: String) -> String {
-    if let Some((name, key)) = auth::query_pair(def, connection) {
+pub fn with_key(
+    auth: &crate::definition::Auth,
+    connection: &Connection,
+    mut url: String,
+) -> String {
+    if let Some((name, key)) = auth::query_pair(auth, connection) {
         url.push(if url.contains('?') { '&' } else { '?' });
         url.push_str(&format!("{}={}", encode(&name), encode(&key)));
     }
@@ -126,7 +168,7 @@ fn push_pair(pairs: &mut Vec<String>, name: &str, value: &Value) {
 }
 
 /// The request for `op` with `input`, before authentication.
-fn build(
+pub fn build(
     def: &Definition,
     op: &Operation,
     connection: &Connection,
@@ -135,6 +177,7 @@ fn build(
     let mut path = op.path.clone();
     let mut query = Vec::new();
     let mut form = Vec::new();
+    let mut multipart = Vec::new();
     let mut headers = Vec::new();
     let mut body = None;
     for param in &op.params {
@@ -148,19 +191,18 @@ fn build(
             "query" => push_pair(&mut query, &param.name, value),
             "header" => headers.push((param.name.clone(), text(value))),
             "form" => push_pair(&mut form, &param.name, value),
+            "multipart" => multipart.push((param.name.clone(), text(value))),
             _ => body = Some(value.clone()),
         }
     }
-    if path.contains('{') {
-        return Err(Error::invalid_input(
-            "missing-path-parameter",
-            format!("the input leaves a path parameter of {} unfilled", op.path),
-        ));
-    }
-    if let Some((name, key)) = auth::query_pair(def, connection) {
+    // What is left are `{parameter}`s of the connection (a Postman
+    // `{{variable}}` in the path); a value from the input cannot add one,
+    // since `encode` escapes its braces.
+    let path = fill_encoded(&path, connection)?;
+    if let Some((name, key)) = auth::query_pair(op.auth(def), connection) {
         query.push(format!("{}={}", encode(&name), encode(&key)));
     }
-    for (name, value) in &def.query {
+    for (name, value) in def.query.iter().chain(&op.query) {
         query.push(format!(
             "{}={}",
             encode(name),
@@ -172,14 +214,27 @@ fn build(
         url.push(if url.contains('?') { '&' } else { '?' });
         url.push_str(&query.join("&"));
     }
-    let mut request = Request::new(&op.method, url).header("accept", "application/json");
-    for (name, value) in &def.headers {
+    let mut request = Request::new(&op.method, url);
+    let given = |wanted: &str| {
+        headers
+            .iter()
+            .map(|(n, _)| n)
+            .chain(op.headers.iter().map(|(n, _)| n))
+            .any(|n: &String| n.eq_ignore_ascii_case(wanted))
+    };
+    if !given("accept") {
+        request = request.header("accept", "application/json");
+    }
+    for (name, value) in def.headers.iter().chain(&op.headers) {
         request = request.header(name, fill(value, connection)?);
     }
     for (name, value) in headers {
         request = request.header(&name, value);
     }
-    if !form.is_empty() {
+    if !multipart.is_empty() {
+        let (content_type, body) = crate::multipart::encode(&multipart);
+        request = request.header("content-type", content_type).body(body);
+    } else if !form.is_empty() {
         request = request
             .header("content-type", "application/x-www-form-urlencoded")
             .body(form.join("&"));

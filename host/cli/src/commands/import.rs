@@ -1,6 +1,7 @@
-//! `connector-host import`: an OpenAPI / Swagger definition or a Power
-//! Platform connector folder as a connector component, with no compiler
-//! (the generic connector composed with the definition: `connector-import`).
+//! `connector-host import`: an OpenAPI / Swagger definition, a Postman
+//! collection (v2.0, v2.1) or a Power Platform connector folder as a
+//! connector component, with no compiler (the generic connector composed
+//! with the definition: `connector-import`).
 
 use std::path::{Path, PathBuf};
 
@@ -14,11 +15,13 @@ use connector_runtime::runtime::{ConnectorOptions, Runtime};
 /// The generic connector's file name, as `make guests` builds it.
 const BASE_NAME: &str = "example_openapi.wasm";
 
-/// Import an OpenAPI (Swagger 2.0, OpenAPI 3) definition or a Power Platform
-/// connector folder as a connector component.
+/// Import an OpenAPI (Swagger 2.0, OpenAPI 3) definition, a Postman
+/// collection (v2.0, v2.1) or a Power Platform connector folder as a
+/// connector component.
 #[derive(Args, Debug)]
 pub struct ImportCommand {
-    /// The definition file (JSON or YAML), or a Power Platform connector folder.
+    /// The definition file (OpenAPI JSON or YAML, a Postman collection's
+    /// JSON), or a Power Platform connector folder.
     #[arg(value_name = "DEFINITION")]
     definition: PathBuf,
     /// Where to write the component.

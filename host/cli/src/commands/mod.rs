@@ -15,6 +15,7 @@ use connector_runtime::error::{CallError, LoadError};
 use connector_runtime::limits::{self, Limits};
 use connector_runtime::runtime::{ConnectorOptions, Runtime, RuntimeOptions};
 
+pub mod backends;
 mod check;
 mod describe;
 mod import;
@@ -30,6 +31,7 @@ mod run_project;
 mod runs;
 mod runs_show;
 mod serve;
+mod serve_project;
 mod signals;
 mod status;
 mod test;

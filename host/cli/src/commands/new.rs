@@ -24,28 +24,40 @@ pub struct NewCommand {
     /// or be empty.
     #[arg(long, value_name = "DIR")]
     dir: Option<PathBuf>,
+    /// A connector that calls an HTTP API: the language's HTTP helper, a
+    /// build that imports wasi:http, and example actions that GET and POST
+    /// JSON on the API named by the connection (`host`, `use_tls`, `token`).
+    #[arg(long)]
+    http: bool,
 }
 
 impl NewCommand {
     pub fn execute(&self) -> CommandResult {
         let (name, dir) =
             scaffold::resolve_target(&self.name, self.dir.as_deref()).map_err(Failure::usage)?;
-        let files = scaffold::write_project(&name, self.lang, &dir).map_err(Failure::usage)?;
+        let files =
+            scaffold::write_project(&name, self.lang, self.http, &dir).map_err(Failure::usage)?;
         println!(
-            "wrote a {} connector `{}` in {}:",
+            "wrote a {}{} connector `{}` in {}:",
             match self.lang {
                 Language::Rust => "Rust",
                 Language::Python => "Python",
                 Language::Js => "JavaScript",
             },
+            if self.http { " HTTP" } else { "" },
             name,
             dir.display()
         );
         for file in &files {
             println!("  {}", file.display());
         }
+        let test = if self.http {
+            "API_HOST=HOST:PORT make test   # run the conformance kit against your API"
+        } else {
+            "make test   # run the conformance kit (connector-host test)"
+        };
         println!(
-            "\nnext:\n  cd {}\n  make        # build {}.wasm\n  make test   # run the conformance kit (connector-host test)",
+            "\nnext:\n  cd {}\n  make        # build {}.wasm\n  {test}",
             dir.display(),
             name
         );

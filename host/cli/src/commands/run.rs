@@ -69,7 +69,12 @@ impl RunCommand {
         for line in super::signing::admit_config(&mut config, &runtime)? {
             eprintln!("connector-host: {line}");
         }
-        let prepared = Prepared::prepare(&config, &runtime).map_err(host_failure)?;
+        let backends = super::backends::backends(&config).map_err(|e| Failure {
+            code: exit::LOAD,
+            message: format!("{e:#}"),
+        })?;
+        let prepared =
+            Prepared::prepare_with(&config, &runtime, &backends).map_err(host_failure)?;
         for line in prepared.summary() {
             eprintln!("connector-host: {line}");
         }

@@ -17,7 +17,8 @@ const ONCE_LIMIT: Duration = Duration::from_secs(3600);
 /// resumed at the next start).
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-fn host_failure(e: HostError) -> Failure {
+/// A host that could not start, as the command's failure (its exit code says why).
+pub(super) fn host_failure(e: HostError) -> Failure {
     let code = match &e {
         HostError::Problems(_) => exit::USAGE,
         _ => exit::LOAD,

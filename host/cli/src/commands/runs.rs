@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{CommandResult, Failure, exit, print_json};
 use connector_flows::project;
@@ -220,11 +220,4 @@ impl RunsCommand {
         }
         Ok(exit::OK)
     }
-}
-
-/// Milliseconds since the epoch of an RFC 3339 time in a journal entry.
-pub fn millis(v: &Value) -> Option<i64> {
-    v.as_str()
-        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
-        .map(|t| t.timestamp_millis())
 }

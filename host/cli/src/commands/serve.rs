@@ -1,5 +1,6 @@
 //! `connector-host serve`: the server (API and page) over the connectors of
-//! a configuration, and its triggers, in one process.
+//! a configuration, and its triggers, in one process; a project folder is
+//! served by [`super::serve_project`].
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -17,15 +18,18 @@ use connector_triggers::config::Config;
 use connector_triggers::host::{Prepared, RunOptions};
 
 /// Serve the API and the page over the connectors of a configuration, and
-/// run its triggers.
+/// run its triggers; or serve a workflow project (a folder), running it as
+/// `run <project dir>` does, with its workflows, runs and triggers in the
+/// API and the designer and monitor on the page.
 ///
 /// Listens on 127.0.0.1:7071 by default. Every API call needs the token
 /// that the first start creates in the state directory and prints as an
 /// address to open. Stops on SIGINT or SIGTERM.
 #[derive(Args, Debug)]
 pub struct ServeCommand {
-    /// The runtime configuration (TOML, as for `run`; see the README).
-    #[arg(value_name = "CONFIG")]
+    /// The runtime configuration (TOML, as for `run`; see the README), or a
+    /// workflow project folder.
+    #[arg(value_name = "CONFIG|PROJECT")]
     config: PathBuf,
     /// Address to listen on. Anything but loopback needs --public and TLS.
     #[arg(long, value_name = "ADDR", default_value = connector_server::DEFAULT_LISTEN)]
@@ -44,7 +48,7 @@ pub struct ServeCommand {
     #[arg(long = "allow-host", value_name = "NAME")]
     allow_hosts: Vec<String>,
     /// Where the token and the server's connections are kept
-    /// [default: server-state beside the configuration].
+    /// [default: server-state beside the configuration, or in the project].
     #[arg(long, value_name = "DIR")]
     state_dir: Option<PathBuf>,
     /// Print the address with the token even if it was printed before.
@@ -63,6 +67,35 @@ impl ServeCommand {
             let _runtime = tokio.enter();
             Signals::new().map_err(|e| load_failure(format!("cannot listen for signals: {e}")))?
         };
+        if super::serve_project::is_project(&self.config) {
+            let runtime = make_runtime(runtime)?;
+            let options = ServerOptions {
+                listen: ListenOptions {
+                    addr: self.listen,
+                    public: self.public,
+                    tls: self.tls_cert.clone().zip(self.tls_key.clone()),
+                },
+                allow_hosts: self.allow_hosts.clone(),
+                state_dir: self
+                    .state_dir
+                    .clone()
+                    .unwrap_or_else(super::serve_project::default_state_dir),
+            };
+            let result = super::serve_project::execute(
+                &self.config,
+                options,
+                runtime,
+                &tokio,
+                &mut signals,
+                |server| {
+                    self.announce(server);
+                    eprintln!("connector-host: metrics on {}/metrics", server.base_url());
+                },
+            );
+            connector_metrics::telemetry::flush();
+            tokio.shutdown_timeout(Duration::from_millis(500));
+            return result;
+        }
         let config = Config::load(&self.config).map_err(config_failure)?;
         let metrics = super::run::observe(&config)?;
         let runtime = make_runtime(runtime)?;

@@ -1,6 +1,7 @@
 //! `connector-host status`: what each trigger of a configuration did last.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use clap::Args;
@@ -10,9 +11,12 @@ use super::run::config_failure;
 use super::{CommandResult, Failure, exit, print_json};
 use connector_runtime::capabilities::Redactor;
 use connector_runtime::runtime::Runtime;
+use connector_triggers::backends::StoreUse;
 use connector_triggers::clock::{human_duration, parse_rfc3339, rfc3339};
 use connector_triggers::config::Config;
-use connector_triggers::store::{SqliteStore, StateStore, StoredSubscription, TriggerStatus};
+use connector_triggers::store::{
+    LeaseInfo, SqliteStore, StoredSubscription, TriggerStatus, TriggerStore,
+};
 
 /// Show each trigger's last poll, last error, deliveries and committed state.
 ///
@@ -35,14 +39,39 @@ impl StatusCommand {
             code: exit::LOAD,
             message: e.to_string(),
         };
-        let (statuses, subscriptions) =
-            match SqliteStore::open_existing(&config.host.state).map_err(store_error)? {
-                Some(store) => (
-                    store.statuses().map_err(store_error)?,
-                    store.subscriptions().map_err(store_error)?,
-                ),
-                None => (Vec::new(), Vec::new()),
-            };
+        let store: Option<Arc<dyn TriggerStore>> = match &config.host.state_url {
+            Some(_) => {
+                let backends = super::backends::backends(&config).map_err(|e| Failure {
+                    code: exit::LOAD,
+                    message: format!("{e:#}"),
+                })?;
+                Some(
+                    backends
+                        .open_store(&config.host, StoreUse::Read)
+                        .map_err(store_error)?,
+                )
+            }
+            None => SqliteStore::open_existing(&config.host.state)
+                .map_err(store_error)?
+                .map(|s| Arc::new(s) as Arc<dyn TriggerStore>),
+        };
+        let (statuses, subscriptions, leases) = match &store {
+            Some(store) => (
+                store.statuses().map_err(store_error)?,
+                store.subscriptions().map_err(store_error)?,
+                match store.leases() {
+                    Some(l) => Some(l.list().map_err(store_error)?),
+                    None => None,
+                },
+            ),
+            None => (Vec::new(), Vec::new(), None),
+        };
+        let lease_of = |name: &str| -> Value {
+            match &leases {
+                None => Value::Null,
+                Some(all) => lease_json(all.iter().find(|l| l.trigger == name), SystemTime::now()),
+            }
+        };
         let subs_of = |name: &str| -> Vec<&StoredSubscription> {
             subscriptions
                 .iter()
@@ -56,13 +85,15 @@ impl StatusCommand {
             let redactor = config
                 .connection(&trigger.connection)
                 .map(|c| c.resolve().map(|r| Redactor::new(r.secret_values)));
-            rows.push(row(
+            let mut r = row(
                 &trigger.name,
                 Some((&trigger.connection, &trigger.operation)),
                 status,
                 redactor,
                 &subs_of(&trigger.name),
-            ));
+            );
+            r["lease"] = lease_of(&trigger.name);
+            rows.push(r);
         }
         let mut unconfigured: Vec<String> = statuses
             .iter()
@@ -75,11 +106,13 @@ impl StatusCommand {
         for name in unconfigured {
             // No connection to redact with: hide the state rather than risk a secret.
             let status = statuses.iter().find(|s| s.trigger == name).cloned();
-            rows.push(row(&name, None, status, None, &subs_of(&name)));
+            let mut r = row(&name, None, status, None, &subs_of(&name));
+            r["lease"] = lease_of(&name);
+            rows.push(r);
         }
         if self.json {
             print_json(&json!({
-                "state": config.host.state,
+                "state": state_label(&config),
                 "triggers": rows,
             }));
         } else {
@@ -180,8 +213,29 @@ fn redact_value(value: &Value, redactor: &Redactor) -> Value {
     }
 }
 
+/// Who holds a trigger's lease on a shared store, as JSON: `{host, expiresAt,
+/// live}`, or `{host: null}` for a trigger no host holds.
+fn lease_json(lease: Option<&LeaseInfo>, now: SystemTime) -> Value {
+    match lease {
+        None => json!({"host": null, "expiresAt": null, "live": false}),
+        Some(l) => json!({
+            "host": l.owner,
+            "expiresAt": rfc3339(l.expires_at),
+            "live": l.expires_at > now,
+        }),
+    }
+}
+
+/// The state store as shown: the file, or the URL without its password.
+fn state_label(config: &Config) -> String {
+    match &config.host.state_url {
+        Some(url) => connector_postgres::url::redact(url),
+        None => config.host.state.display().to_string(),
+    }
+}
+
 fn print_text(config: &Config, rows: &[Value], now: SystemTime) {
-    println!("state: {}", config.host.state.display());
+    println!("state: {}", state_label(config));
     if rows.is_empty() {
         println!("no triggers");
     }
@@ -219,6 +273,17 @@ fn print_text(config: &Config, rows: &[Value], now: SystemTime) {
             ago(&r["lastDeliveryAt"])
         );
         println!("  polls         {} ({} failed)", r["polls"], r["failures"]);
+        let lease = &r["lease"];
+        if let Some(host) = lease["host"].as_str() {
+            let until = lease["expiresAt"].as_str().unwrap_or("?");
+            if lease["live"].as_bool() == Some(true) {
+                println!("  owner         host {host} (lease until {until})");
+            } else {
+                println!("  owner         none (the lease of host {host} expired at {until})");
+            }
+        } else if lease.is_object() {
+            println!("  owner         none (no host holds its lease)");
+        }
         for sub in r["subscriptions"].as_array().into_iter().flatten() {
             let pending = match sub["unsubscribeError"].as_str() {
                 Some(e) => format!(

@@ -23,9 +23,11 @@ impl ValidateCommand {
         let options = self.component.options().map_err(Failure::usage)?;
         let runtime = make_runtime(runtime)?;
         let path = &self.component.component;
+        let mut warnings = Vec::new();
         let (summary, problems) = match runtime.inspect(path, options) {
             Ok(inspection) => {
                 let d = inspection.connector.description();
+                warnings = d.warnings();
                 let count = |kind| d.operations.iter().filter(|o| o.kind == kind).count();
                 let summary = json!({
                     "id": d.service.id,
@@ -50,6 +52,7 @@ impl ValidateCommand {
                 "valid": problems.is_empty(),
                 "service": summary,
                 "problems": problems,
+                "warnings": warnings,
             }));
         } else if problems.is_empty() {
             let s = summary.unwrap_or_default();
@@ -73,6 +76,11 @@ impl ValidateCommand {
             );
             for problem in &problems {
                 println!("  {problem}");
+            }
+        }
+        if !self.json {
+            for warning in &warnings {
+                println!("  warning: {warning}");
             }
         }
         Ok(if problems.is_empty() {

@@ -37,8 +37,13 @@ pub const COMPONENTIZE_JS_VERSION: &str = "0.23.0";
 /// development dependency, so projects name it too.
 pub const PREVIEW2_SHIM_VERSION: &str = "0.25.0";
 
+/// The `wasi` crate (wasi:http bindings) of the Rust HTTP helper; must match
+/// the workspace (a unit test checks that).
+pub const WASI_VERSION: &str = "0.14";
+
 const CONTRACT: &str = include_str!("../../../../wit/provider.wit");
 const SPEC: &str = include_str!("../../templates/connector-test.toml.tmpl");
+const SPEC_HTTP: &str = include_str!("../../templates/connector-test-http.toml.tmpl");
 
 /// Whether a file is a template with placeholders, or copied as it is (the
 /// contract and the helper modules).
@@ -200,6 +205,90 @@ const JS: Files = &[
     ("wit/provider.wit", CONTRACT, COPY),
 ];
 
+/// What `--http` changes or adds: files of the same path replace the plain
+/// project's (the example connector); the others are added (the HTTP helper
+/// and, for Python, the world with wasi:http and its WASI interfaces).
+const RUST_HTTP: Files = &[
+    (
+        "src/lib.rs",
+        include_str!("../../templates/rust/lib_http.rs.tmpl"),
+        FILL,
+    ),
+    (
+        "connector-http/Cargo.toml",
+        include_str!("../../templates/rust/connector-http.Cargo.toml.tmpl"),
+        FILL,
+    ),
+    (
+        "connector-http/src/lib.rs",
+        include_str!("../../../../guest-sdk/http/src/lib.rs"),
+        COPY,
+    ),
+];
+
+const PYTHON_HTTP: Files = &[
+    (
+        "app.py",
+        include_str!("../../templates/python/app_http.py.tmpl"),
+        FILL,
+    ),
+    (
+        "connector_http.py",
+        include_str!("../../../../guest-sdk/python/connector_http.py"),
+        COPY,
+    ),
+    // The contract moves under deps/: the project's own package is the
+    // world `connector-http` (the contract plus outbound HTTP). Real copies,
+    // not the links of guest-sdk/wit-http, so the project builds anywhere.
+    (
+        "wit/world.wit",
+        include_str!("../../../../guest-sdk/wit-http/world.wit"),
+        COPY,
+    ),
+    ("wit/deps/provider.wit", CONTRACT, COPY),
+    (
+        "wit/deps/wasi-cli.wit",
+        include_str!("../../../../guest-sdk/wit-http/deps/wasi-cli.wit"),
+        COPY,
+    ),
+    (
+        "wit/deps/wasi-clocks.wit",
+        include_str!("../../../../guest-sdk/wit-http/deps/wasi-clocks.wit"),
+        COPY,
+    ),
+    (
+        "wit/deps/wasi-filesystem.wit",
+        include_str!("../../../../guest-sdk/wit-http/deps/wasi-filesystem.wit"),
+        COPY,
+    ),
+    (
+        "wit/deps/wasi-http.wit",
+        include_str!("../../../../guest-sdk/wit-http/deps/wasi-http.wit"),
+        COPY,
+    ),
+    (
+        "wit/deps/wasi-io.wit",
+        include_str!("../../../../guest-sdk/wit-http/deps/wasi-io.wit"),
+        COPY,
+    ),
+    (
+        "wit/deps/wasi-random.wit",
+        include_str!("../../../../guest-sdk/wit-http/deps/wasi-random.wit"),
+        COPY,
+    ),
+    (
+        "wit/deps/wasi-sockets.wit",
+        include_str!("../../../../guest-sdk/wit-http/deps/wasi-sockets.wit"),
+        COPY,
+    ),
+];
+
+const JS_HTTP: Files = &[(
+    "connector.js",
+    include_str!("../../templates/js/connector_http.js.tmpl"),
+    FILL,
+)];
+
 /// Names that would clash with something the project's build uses.
 const RESERVED: &[&str] = &[
     "std",
@@ -265,8 +354,15 @@ pub fn resolve_target(arg: &str, dir: Option<&Path>) -> Result<(String, PathBuf)
 }
 
 /// Writes a new project for `name` in `language` into `dir`, which must
-/// not exist or be empty. Returns the files written, relative to `dir`.
-pub fn write_project(name: &str, language: Language, dir: &Path) -> Result<Vec<PathBuf>> {
+/// not exist or be empty; with `http`, a connector that calls an HTTP API
+/// (the language's HTTP helper, and a build that imports wasi:http).
+/// Returns the files written, relative to `dir`.
+pub fn write_project(
+    name: &str,
+    language: Language,
+    http: bool,
+    dir: &Path,
+) -> Result<Vec<PathBuf>> {
     check_name(name)?;
     if dir.exists() {
         let mut entries =
@@ -278,24 +374,16 @@ pub fn write_project(name: &str, language: Language, dir: &Path) -> Result<Vec<P
             );
         }
     }
-    let files = match language {
-        Language::Rust => RUST,
-        Language::Python => PYTHON,
-        Language::Js => JS,
-    };
+    let vars = Vars { name, http };
     let mut written = Vec::new();
-    for (path, template, kind) in files
-        .iter()
-        .copied()
-        .chain(std::iter::once((SPEC_FILE, SPEC, FILL)))
-    {
+    for (path, template, kind) in project_files(language, http) {
         let target = dir.join(path);
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create {}", parent.display()))?;
         }
         let text = if kind == FILL {
-            fill(template, name)
+            fill(template, &vars)
         } else {
             template.to_string()
         };
@@ -306,10 +394,79 @@ pub fn write_project(name: &str, language: Language, dir: &Path) -> Result<Vec<P
     Ok(written)
 }
 
+/// Every file of a project: `(path, text, FILL or COPY)`. The `--http` files
+/// replace the plain ones of the same path, and the spec is the HTTP one.
+fn project_files(language: Language, http: bool) -> Vec<(&'static str, &'static str, bool)> {
+    let (plain, with_http) = match language {
+        Language::Rust => (RUST, RUST_HTTP),
+        Language::Python => (PYTHON, PYTHON_HTTP),
+        Language::Js => (JS, JS_HTTP),
+    };
+    let extra: Files = if http { with_http } else { &[] };
+    let mut files: Vec<_> = plain
+        .iter()
+        .copied()
+        .filter(|(path, _, _)| !extra.iter().any(|(p, _, _)| p == path))
+        // A Python HTTP project's contract lives under wit/deps/.
+        .filter(|(path, _, _)| {
+            !(http && language == Language::Python && *path == "wit/provider.wit")
+        })
+        .collect();
+    files.extend(extra.iter().copied());
+    files.push((SPEC_FILE, if http { SPEC_HTTP } else { SPEC }, FILL));
+    files
+}
+
+/// What a template is filled with.
+struct Vars<'a> {
+    name: &'a str,
+    http: bool,
+}
+
 /// Fills a template's `{{placeholders}}`.
-fn fill(template: &str, name: &str) -> String {
+fn fill(template: &str, vars: &Vars) -> String {
+    let name = vars.name;
+    let (py_sources, py_world) = if vars.http {
+        (
+            " connector_http.py wit/world.wit wit/deps/provider.wit",
+            "connector-http",
+        )
+    } else {
+        (" wit/provider.wit", "connector")
+    };
+    let (js_disable, js_comment) = if vars.http {
+        (
+            "-d fetch-event",
+            "`-d fetch-event` keeps the engine's fetch (this connector calls HTTP APIs, so the\n\
+             # component imports wasi:http) and leaves out serving incoming requests. The host\n\
+             # lets it reach only the origins the operator grants with --allow-http (and\n\
+             # `[grants] http` in connector-test.toml).",
+        )
+    } else {
+        (
+            "-d http fetch-event",
+            "`-d http fetch-event` leaves the engine's fetch support out, so the component\n\
+             # imports no wasi:http: this connector makes no HTTP calls. To use fetch(),\n\
+             # drop `http` (keep `fetch-event`: a connector serves no incoming requests),\n\
+             # declare the origins in `outbound-hosts`, and grant them with --allow-http\n\
+             # (and `[grants] http` in connector-test.toml), or start from `new --http`.",
+        )
+    };
+    let http_dependency = if vars.http {
+        "\n# The blocking HTTP client over wasi:http, copied into this project.\n\
+         connector-http = { path = \"connector-http\" }\n\
+         serde_json = \"1\""
+    } else {
+        ""
+    };
     template
         .replace("{{name}}", name)
+        .replace("{{py_sources}}", py_sources)
+        .replace("{{py_world}}", py_world)
+        .replace("{{js_disable}}", js_disable)
+        .replace("{{js_features_comment}}", js_comment)
+        .replace("{{http_dependency}}", http_dependency)
+        .replace("{{wasi_version}}", WASI_VERSION)
         .replace("{{crate_name}}", &name.replace('-', "_"))
         .replace("{{type_name}}", &type_name(name))
         .replace("{{display_name}}", &display_name(name))
@@ -384,15 +541,48 @@ mod tests {
 
     #[test]
     fn placeholders_are_filled() {
+        let vars = Vars {
+            name: "my-service",
+            http: false,
+        };
         let text = fill(
             "{{name}} {{crate_name}} {{type_name}} {{display_name}}",
-            "my-service",
+            &vars,
         );
         assert_eq!(text, "my-service my_service MyService My Service");
-        for (_, template, _) in RUST.iter().chain(PYTHON).chain(JS) {
-            let filled = fill(template, "x");
-            assert!(!filled.contains("{{name}}") && !filled.contains("_version}}"));
+        for http in [false, true] {
+            let vars = Vars { name: "x", http };
+            for language in [Language::Rust, Language::Python, Language::Js] {
+                for (path, template, _) in project_files(language, http)
+                    .into_iter()
+                    .filter(|(_, _, kind)| *kind == FILL)
+                {
+                    let filled = fill(template, &vars);
+                    assert!(!filled.contains("{{"), "{language:?} {path}: {filled}");
+                }
+            }
         }
+    }
+
+    #[test]
+    fn an_http_project_replaces_the_example_and_adds_the_helper() {
+        let paths = |language, http| -> Vec<&str> {
+            project_files(language, http)
+                .into_iter()
+                .map(|(p, _, _)| p)
+                .collect()
+        };
+        let rust = paths(Language::Rust, true);
+        assert!(rust.contains(&"connector-http/src/lib.rs"));
+        assert_eq!(rust.iter().filter(|p| **p == "src/lib.rs").count(), 1);
+        let python = paths(Language::Python, true);
+        assert!(
+            python.contains(&"connector_http.py") && python.contains(&"wit/deps/wasi-http.wit")
+        );
+        assert!(!python.contains(&"wit/provider.wit"), "{python:?}");
+        assert!(paths(Language::Python, false).contains(&"wit/provider.wit"));
+        let js = paths(Language::Js, true);
+        assert_eq!(js.iter().filter(|p| **p == "connector.js").count(), 1);
     }
 
     /// The helper crate a Rust project gets must use the workspace's
@@ -407,6 +597,10 @@ mod tests {
         assert!(
             workspace.contains(&format!("schemars = \"{SCHEMARS_VERSION}\"")),
             "update SCHEMARS_VERSION to the workspace's schemars"
+        );
+        assert!(
+            workspace.contains(&format!("wasi = \"{WASI_VERSION}\"")),
+            "update WASI_VERSION to the workspace's wasi"
         );
         let makefile = include_str!("../../../../Makefile");
         assert!(

@@ -429,3 +429,91 @@ fn a_call_past_the_concurrency_limit_fails_at_once() {
         200
     );
 }
+
+/// A connection value that does not fill a grant's template (`http://...`
+/// where `{host}` wants a host and port) is named, with what to do, in the
+/// refusal; a granted name that resolves to loopback is refused with the
+/// advice to end the grant with ` private`, not to grant it again.
+#[test]
+fn refusals_say_why_a_templated_grant_did_not_admit_the_request() {
+    let api = TaskApi::start("a-long-test-token");
+    let tasks = guest("example_tasks");
+    let with_scheme = format!("host=http://{}", api.host());
+    let run = cli(&[
+        "invoke",
+        s(&tasks),
+        "list-tasks",
+        "-c",
+        &with_scheme,
+        "-c",
+        "use_tls=false",
+        "-c",
+        "token=a-long-test-token",
+        "--allow-http",
+        "http://{host} private",
+    ]);
+    assert_ne!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr.contains("connection value \"host\"") && run.stderr.contains("drop the scheme"),
+        "{run:?}"
+    );
+
+    let by_name = format!("host=localhost:{}", api.addr.port());
+    let run = cli(&[
+        "invoke",
+        s(&tasks),
+        "list-tasks",
+        "-c",
+        &by_name,
+        "-c",
+        "use_tls=false",
+        "-c",
+        "token=a-long-test-token",
+        "--allow-http",
+        "http://{host}",
+    ]);
+    assert_ne!(run.code, 0, "{run:?}");
+    let all = format!("{}{}", run.stdout, run.stderr);
+    assert!(all.contains("end the grant with ` private`"), "{run:?}");
+    assert!(all.contains("loopback or private address"), "{run:?}");
+    assert!(
+        api.seen.lock().unwrap().is_empty(),
+        "a refused request reached the API"
+    );
+}
+
+/// A server that is down is a transient error the connector reports; the
+/// host does not add a raw `connect error: Os { code: 111, .. }` line (the
+/// HTTP library's default) to the log for each failed request.
+#[test]
+fn a_refused_connection_logs_no_raw_os_error() {
+    // A port nothing listens on: bind one, then free it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let host = format!("host=127.0.0.1:{port}");
+    let run = cli(&[
+        "invoke",
+        s(&guest("example_tasks")),
+        "list-tasks",
+        "-c",
+        &host,
+        "-c",
+        "use_tls=false",
+        "-c",
+        "token=a-long-test-token",
+        "--allow-http",
+        "http://{host} private",
+    ]);
+    assert_ne!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr.contains("transient") || run.stdout.contains("transient"),
+        "{run:?}"
+    );
+    assert!(
+        !run.stderr.contains("Os {") && !run.stderr.contains("connect error"),
+        "{run:?}"
+    );
+}

@@ -28,6 +28,9 @@ fn every_problem_is_listed_at_once() {
         "a polling trigger has no trigger settings",
         "an action has trigger settings",
         "operations[#",
+        "operations[ref-bomb].output-schema: expands through $ref to more than 100000 subschemas",
+        "operations[typo-keywords].input-schema: does not say \"type\": \"object\"",
+        "`type` is \"integr\", which is not a JSON Schema type: use one of array, boolean, integer",
     ];
     for needle in expect {
         assert!(
@@ -47,5 +50,32 @@ fn a_malformed_connector_does_not_load_for_calls() {
     assert!(
         matches!(&err, LoadError::Description { problems, .. } if problems.len() >= 10),
         "{err}"
+    );
+}
+
+/// `validate` warns of keywords JSON Schema does not define (they check
+/// nothing), with the keyword probably meant; `--json` lists them too.
+#[test]
+fn validate_warns_of_misspelt_schema_keywords() {
+    let run = cli(&["validate", s(&guest("test_malformed"))]);
+    let warnings: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with("warning:"))
+        .collect();
+    for (keyword, meant) in [("tpye", "type"), ("minimun", "minimum")] {
+        assert!(
+            warnings.iter().any(|w| w
+                .contains(&format!("`{keyword}` is not a JSON Schema keyword"))
+                && w.contains(&format!("did you mean `{meant}`?"))),
+            "{keyword}: {run:?}"
+        );
+    }
+    let json = cli(&["validate", "--json", s(&guest("test_malformed"))]);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(
+        value["warnings"].as_array().map(Vec::len),
+        Some(2),
+        "{value:#}"
     );
 }

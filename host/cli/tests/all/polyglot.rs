@@ -447,7 +447,19 @@ fn new_project_builds_and_passes(
     name: &str,
     tools: &[(&str, PathBuf)],
     env: &[(&str, PathBuf)],
-) {
+) -> PathBuf {
+    new_project_with(lang, name, &[], tools, env)
+}
+
+/// [`new_project_builds_and_passes`] with more arguments to `new` (`--http`);
+/// returns the project's directory.
+fn new_project_with(
+    lang: &str,
+    name: &str,
+    new_args: &[&str],
+    tools: &[(&str, PathBuf)],
+    env: &[(&str, PathBuf)],
+) -> PathBuf {
     for (var, path) in tools {
         assert!(
             path.exists(),
@@ -457,7 +469,9 @@ fn new_project_builds_and_passes(
         );
     }
     let dir = scratch(&format!("new-{lang}")).join(name);
-    let run = cli(&["new", name, "--lang", lang, "--dir", s(&dir)]);
+    let mut args = vec!["new", name, "--lang", lang, "--dir", s(&dir)];
+    args.extend(new_args);
+    let run = cli(&args);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(dir.join("connector-test.toml").exists(), "{run:?}");
     assert!(dir.join("README.md").exists(), "{run:?}");
@@ -494,6 +508,76 @@ fn new_project_builds_and_passes(
     let again = cli(&["new", name, "--lang", lang, "--dir", s(&dir)]);
     assert_eq!(again.code, 2, "{again:?}");
     assert!(again.stderr.contains("not empty"), "{again:?}");
+    dir
+}
+
+/// `new --http`: a project that calls an HTTP API builds as written and its
+/// `make test` passes against a real server on 127.0.0.1 (`API_HOST`): a GET
+/// and a POST reach the server. Loaded without the grant, a POST with a body
+/// is refused as `forbidden` `outbound-denied` (a configuration error, which
+/// a runtime does not retry), not as a transport failure.
+fn new_http_project_calls_its_api(lang: &str, tools: &[(&str, PathBuf)], env: &[(&str, PathBuf)]) {
+    let api = TaskApi::start("unused");
+    let name = format!("hello-http-{lang}");
+    let mut env = env.to_vec();
+    env.push(("API_HOST", PathBuf::from(api.host())));
+    let dir = new_project_with(lang, &name, &["--http"], tools, &env);
+    let seen = api.seen.lock().unwrap().clone();
+    assert!(
+        seen.iter().any(|l| l == "GET /") && seen.iter().any(|l| l == "POST /"),
+        "the kit's examples did not reach the API: {seen:?}"
+    );
+
+    let ungranted = runtime()
+        .load(
+            &dir.join(format!("{name}.wasm")),
+            ConnectorOptions::default(),
+        )
+        .expect("the project's component loads");
+    let mut conn = Connection::new();
+    conn.set("host", api.host());
+    conn.set("use_tls", "false");
+    let err = ungranted
+        .invoke("post-json", &conn, &json!({"path": "/", "body": {"a": 1}}))
+        .unwrap_err();
+    let expected = if lang == "js" {
+        // The engine's fetch rejects a refused request and an unreachable
+        // server with the same TypeError, so JavaScript cannot tell them
+        // apart (see `fetchChecked` in connector-sdk.js).
+        (ErrorKind::Transient, "fetch-failed")
+    } else {
+        (ErrorKind::Forbidden, "outbound-denied")
+    };
+    assert_eq!(connector_error(&err), Some(expected), "{err}");
+    let after = api.seen.lock().unwrap().len();
+    assert_eq!(after, seen.len(), "a refused request reached the API");
+}
+
+#[test]
+fn a_new_rust_http_project_calls_its_api() {
+    let target = repo().join("target/new-project-target");
+    new_http_project_calls_its_api("rust", &[], &[("CARGO_TARGET_DIR", target)]);
+}
+
+#[test]
+fn a_new_python_http_project_calls_its_api() {
+    new_http_project_calls_its_api(
+        "python",
+        &[("COMPONENTIZE_PY", repo().join(".venv/bin/componentize-py"))],
+        &[],
+    );
+}
+
+#[test]
+fn a_new_js_http_project_calls_its_api() {
+    new_http_project_calls_its_api(
+        "js",
+        &[(
+            "COMPONENTIZE_JS",
+            repo().join("tools/js/node_modules/.bin/componentize-js"),
+        )],
+        &[],
+    );
 }
 
 #[test]

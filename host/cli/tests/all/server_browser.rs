@@ -18,13 +18,13 @@ use crate::server_support::*;
 use crate::support::*;
 
 /// chromedriver on a free loopback port, stopped on drop.
-struct Driver {
+pub struct Driver {
     child: Child,
     port: u16,
 }
 
 impl Driver {
-    fn start() -> Self {
+    pub fn start() -> Self {
         let missing = ["chromium", "chromedriver"].iter().find(|b| {
             Command::new("sh")
                 .args(["-c", &format!("command -v {b}")])
@@ -67,13 +67,13 @@ impl Drop for Driver {
     }
 }
 
-fn screenshots() -> PathBuf {
+pub fn screenshots() -> PathBuf {
     let dir = repo().join("target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
-async fn browser(driver: &Driver, profile: &std::path::Path) -> Client {
+pub async fn browser(driver: &Driver, profile: &std::path::Path) -> Client {
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
@@ -94,7 +94,7 @@ async fn browser(driver: &Driver, profile: &std::path::Path) -> Client {
         .expect("a WebDriver session in chromium")
 }
 
-async fn wait_css(c: &Client, css: &str) -> fantoccini::elements::Element {
+pub async fn wait_css(c: &Client, css: &str) -> fantoccini::elements::Element {
     c.wait()
         .at_most(Duration::from_secs(20))
         .for_element(Locator::Css(css))
@@ -102,13 +102,13 @@ async fn wait_css(c: &Client, css: &str) -> fantoccini::elements::Element {
         .unwrap_or_else(|e| panic!("no {css} on the page: {e}"))
 }
 
-async fn shot(c: &Client, name: &str) {
+pub async fn shot(c: &Client, name: &str) {
     let png = c.screenshot().await.unwrap();
     std::fs::write(screenshots().join(name), png).unwrap();
 }
 
 /// Waits until the element's text satisfies `ok` (at most 20 s).
-async fn wait_text(c: &Client, css: &str, ok: impl Fn(&str) -> bool) -> String {
+pub async fn wait_text(c: &Client, css: &str, ok: impl Fn(&str) -> bool) -> String {
     let started = Instant::now();
     loop {
         if let Ok(e) = c.find(Locator::Css(css)).await

@@ -96,12 +96,30 @@ impl ServerProc {
 
     /// Starts `serve` on the `host.toml` already in `dir`.
     pub fn start_in(dir: PathBuf, extra: &[&str]) -> Self {
-        let state = dir.join("state");
+        let config = dir.join("host.toml");
+        Self::spawn(dir, &config, extra, &[])
+    }
+
+    /// Starts `serve <project dir>` on the workflow project in `dir`, with `env` (its
+    /// application settings), and waits until it is ready.
+    pub fn start_project(dir: PathBuf, env: &[(&str, &str)]) -> Self {
+        let project = dir.clone();
+        Self::spawn(dir, &project, &[], env)
+    }
+
+    fn spawn(dir: PathBuf, arg: &std::path::Path, extra: &[&str], env: &[(&str, &str)]) -> Self {
+        // A project keeps its run store in its own `state/`; the server's token beside it.
+        let state = if arg == dir {
+            dir.join("server-state")
+        } else {
+            dir.join("state")
+        };
         let mut child = Command::new(env!("CARGO_BIN_EXE_connector-host"))
             .arg("serve")
-            .arg(dir.join("host.toml"))
+            .arg(arg)
             .args(["--listen", "127.0.0.1:0", "--state-dir", s(&state)])
             .args(extra)
+            .envs(env.iter().copied())
             .env("CONNECTOR_HOST_CACHE_DIR", shared_cache_dir())
             .env_remove("CONNECTOR_HOST_LOG")
             .stdin(Stdio::null())
@@ -125,7 +143,7 @@ impl ServerProc {
                 }
             });
         }
-        let addr: SocketAddr = match rx.recv_timeout(Duration::from_secs(60)) {
+        let addr: SocketAddr = match rx.recv_timeout(Duration::from_secs(180)) {
             Ok(a) => a.parse().unwrap(),
             Err(_) => {
                 let _ = child.kill();
@@ -272,6 +290,21 @@ impl ServerProc {
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).unwrap();
         parse_response(&raw)
+    }
+
+    /// What the server printed so far.
+    pub fn log(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Where a project's `Request` triggers listen (from the server's log).
+    pub fn request_addr(&self) -> SocketAddr {
+        let log = self.log();
+        let rest = log
+            .split("Request triggers listening on http://")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no Request listener in the log:\n{log}"));
+        rest.lines().next().unwrap().trim().parse().unwrap()
     }
 
     /// Stops the server with SIGTERM and waits (at most 20 s).

@@ -223,8 +223,16 @@ fn serve(
     };
     let json = |v: Value| v.to_string().into_bytes();
 
-    // Endpoints for the capability tests: no authentication.
+    // Endpoints for the capability tests and the `new --http` projects: no
+    // authentication. `/` answers who it is to a GET and echoes a POST's JSON.
     match path {
+        "/" if method == "GET" => {
+            return respond(&mut out, 200, "", &json(json!({"service": "tasks"})));
+        }
+        "/" if method == "POST" => {
+            let echoed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            return respond(&mut out, 200, "", &json(json!({"received": echoed})));
+        }
         "/redirect" => {
             let to = param("to").unwrap_or_default();
             return respond(&mut out, 302, &format!("location: {to}\r\n"), b"{}");

@@ -7,7 +7,8 @@
 //! - `flow_journal`: the engine's journal entries per run, in order (`seq`);
 //! - `flow_trigger_state`: per workflow trigger, the connector's committed state and when a
 //!   schedule is next due;
-//! - `flow_delivered`: the trigger item ids that already started a run.
+//! - `flow_delivered`: the trigger item ids that already started a run;
+//! - `flow_workflow_flags`: the workflows disabled (or enabled again) through the server.
 //!
 //! A poll's new runs, its delivered ids and its new state are written in ONE transaction
 //! ([`RunStore::commit_events`]), so a crash can neither lose nor duplicate a run. Every
@@ -18,6 +19,7 @@
 mod journal;
 mod runs;
 mod triggers;
+mod workflows;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -27,7 +29,7 @@ use rusqlite::Connection;
 
 use connector_runtime::capabilities::Redactor;
 
-pub use runs::{RunFilter, RunRow, RunState, new_run_id};
+pub use runs::{RunFilter, RunPage, RunRow, RunState, new_run_id};
 pub use triggers::{NewEvent, TriggerState};
 
 /// The schema this host writes.
@@ -64,6 +66,11 @@ CREATE TABLE IF NOT EXISTS flow_trigger_state (
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (workflow, trigger)
 );
+CREATE TABLE IF NOT EXISTS flow_workflow_flags (
+    workflow   TEXT PRIMARY KEY,
+    enabled    INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS flow_delivered (
     workflow TEXT NOT NULL,
     trigger  TEXT NOT NULL,
@@ -91,6 +98,9 @@ pub enum StoreError {
     /// A stored value is not what this host wrote.
     #[error("run store: {0}")]
     Corrupt(String),
+    /// A paging cursor this store did not make.
+    #[error("bad cursor: {0}")]
+    BadCursor(String),
     /// No run of that id.
     #[error("there is no run {0}")]
     NoSuchRun(String),
@@ -171,6 +181,11 @@ impl RunStore {
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// `text` with the connection secrets this store keeps out replaced.
+    pub fn redact(&self, text: &str) -> String {
+        self.redactor.redact(text)
     }
 
     fn text(&self, value: &impl serde::Serialize) -> Result<String, StoreError> {

@@ -97,6 +97,23 @@ pub struct RunFilter {
     pub limit: usize,
 }
 
+/// One page of runs, newest first, and the cursor of the next page.
+#[derive(Debug, Clone)]
+pub struct RunPage {
+    /// The runs.
+    pub runs: Vec<RunRow>,
+    /// Pass as `cursor` to get the runs after these; `None` on the last page.
+    pub next: Option<String>,
+}
+
+/// Reads a cursor (`<created_at>-<id>` of the last run of the previous page).
+fn parse_cursor(cursor: &str) -> Option<(i64, String)> {
+    let (at, id) = cursor.split_once('-')?;
+    let at = at.parse().ok()?;
+    (!id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .then(|| (at, id.to_owned()))
+}
+
 const COLUMNS: &str = "id, workflow, status, trigger_name, trigger_outputs, created_at, \
                        started_at, ended_at, error, cancel_requested, resubmitted_from";
 
@@ -162,7 +179,8 @@ impl RunStore {
         Ok(())
     }
 
-    /// Records a new queued run of `workflow` started by `trigger` (a `Request`, a resubmit).
+    /// Records a new queued run of `workflow` started by `trigger` (a `Request`, a resubmit,
+    /// a manual start).
     pub fn create_run(
         &self,
         workflow: &str,
@@ -217,6 +235,47 @@ impl RunStore {
             row,
         )?;
         rows.map(|r| finish_row(r?)).collect()
+    }
+
+    /// A page of at most `filter.limit` (1..=1000) runs matching `filter`, newest first,
+    /// after `cursor` (from the previous page's [`RunPage::next`]). A cursor this store did
+    /// not make is an error that says so.
+    pub fn page(&self, filter: &RunFilter, cursor: Option<&str>) -> Result<RunPage, StoreError> {
+        let limit = filter.limit.clamp(1, 1000);
+        let after = match cursor {
+            None => None,
+            Some(c) => Some(parse_cursor(c).ok_or_else(|| {
+                StoreError::BadCursor(format!("{c:?} is not a cursor this server gave"))
+            })?),
+        };
+        let (at, id) = after.unzip();
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM flow_runs WHERE (?1 IS NULL OR workflow = ?1) \
+             AND (?2 IS NULL OR status = ?2) \
+             AND (?3 IS NULL OR created_at < ?3 OR (created_at = ?3 AND id < ?4)) \
+             ORDER BY created_at DESC, id DESC LIMIT ?5"
+        ))?;
+        let rows = stmt.query_map(
+            params![
+                filter.workflow,
+                filter.status.map(RunState::as_str),
+                at,
+                id,
+                limit as i64 + 1
+            ],
+            row,
+        )?;
+        let mut runs = rows
+            .map(|r| finish_row(r?))
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = if runs.len() > limit {
+            runs.truncate(limit);
+            runs.last().map(|r| format!("{}-{}", r.created_at, r.id))
+        } else {
+            None
+        };
+        Ok(RunPage { runs, next })
     }
 
     /// Unfinished runs (queued or running) not in `skip`, oldest first, at most `limit`.

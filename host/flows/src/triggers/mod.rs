@@ -14,6 +14,7 @@
 pub mod poll;
 pub mod request;
 pub mod schedule;
+pub mod status;
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
@@ -23,6 +24,7 @@ use connector_runtime::description::OperationKind;
 use connector_workflows::definition::{TriggerType, WorkflowFile};
 use connector_workflows::trigger::Recurrence;
 
+use crate::invoker::ConnectorInvoker;
 use crate::project::LoadedProject;
 
 /// A stop signal that sleeping trigger threads wake up for.
@@ -65,6 +67,104 @@ pub struct Triggers {
     pub requests: Vec<Arc<WorkflowFile>>,
 }
 
+/// One workflow's trigger, built.
+pub enum Built {
+    /// A polling `ServiceProvider` trigger.
+    Polling(Arc<poll::PollingTrigger>),
+    /// A `Recurrence` schedule.
+    Schedule(Arc<schedule::Schedule>),
+    /// A `Request` endpoint.
+    Request,
+}
+
+impl Built {
+    /// The trigger's kind as the API names it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Built::Polling(_) => "polling",
+            Built::Schedule(_) => "schedule",
+            Built::Request => "request",
+        }
+    }
+}
+
+/// Builds `w`'s trigger over `invoker`'s connectors and connections. A problem (a push
+/// trigger, a bad recurrence, no trigger) comes back as `(json pointer, message)`.
+pub fn build_one(
+    w: &Arc<WorkflowFile>,
+    invoker: &ConnectorInvoker,
+) -> Result<Built, (String, String)> {
+    let triggers = &w.workflow.definition.triggers;
+    let Some(trigger) = triggers.first() else {
+        return Err((
+            "/definition/triggers".into(),
+            "the workflow has no trigger, so nothing starts it".into(),
+        ));
+    };
+    if triggers.len() > 1 {
+        return Err((
+            "/definition/triggers".into(),
+            format!(
+                "a workflow has exactly one trigger, this one has {}",
+                triggers.len()
+            ),
+        ));
+    }
+    let at = |m: String| (trigger.pointer.clone(), m);
+    let recurrence = match &trigger.recurrence {
+        None => None,
+        Some(r) => Some(Recurrence::parse(r).map_err(at)?),
+    };
+    match trigger.trigger_type {
+        TriggerType::Request => Ok(Built::Request),
+        TriggerType::Recurrence => match recurrence {
+            Some(r) => Ok(Built::Schedule(Arc::new(schedule::Schedule::new(
+                w.clone(),
+                r,
+            )))),
+            None => Err(at("a Recurrence trigger needs `recurrence`".into())),
+        },
+        TriggerType::ServiceProvider => {
+            let Some(call) = &trigger.service_provider else {
+                return Err(at(
+                    "a ServiceProvider trigger needs its serviceProviderConfiguration".into(),
+                ));
+            };
+            let Some(connector) = invoker.connectors.get(&call.service_provider_id) else {
+                return Err(at(format!(
+                    "the host has no connector for `{}`",
+                    call.service_provider_id
+                )));
+            };
+            let kind = connector
+                .description()
+                .operation(&call.operation_id)
+                .map(|o| o.kind);
+            match kind {
+                Some(OperationKind::PollingTrigger) => {
+                    let connection = invoker
+                        .connections
+                        .get(&call.connection_name)
+                        .cloned()
+                        .unwrap_or_else(Connection::new);
+                    poll::PollingTrigger::new(w.clone(), connector.clone(), connection, recurrence)
+                        .map(|pt| Built::Polling(Arc::new(pt)))
+                        .map_err(at)
+                }
+                Some(OperationKind::PushTrigger) => Err(at(format!(
+                    "`{}` is a push trigger; push triggers of workflows are not run \
+                     yet (use a polling trigger, or `connector-host run <file>.toml`)",
+                    call.operation_id
+                ))),
+                _ => Err(at(format!(
+                    "`{}` is not a trigger of `{}`",
+                    call.operation_id, call.service_provider_id
+                ))),
+            }
+        }
+    }
+}
+
 impl Triggers {
     /// Builds every workflow's trigger; the problems (a push trigger, a bad recurrence, a
     /// workflow with no trigger) are returned all at once.
@@ -76,81 +176,12 @@ impl Triggers {
             requests: Vec::new(),
         };
         for w in &p.project.workflows {
-            let triggers = &w.workflow.definition.triggers;
-            let Some(trigger) = triggers.first() else {
-                problems.push(format!(
-                    "{}: /definition/triggers: the workflow has no trigger, so nothing starts it",
-                    w.file
-                ));
-                continue;
-            };
-            if triggers.len() > 1 {
-                problems.push(format!(
-                    "{}: /definition/triggers: a workflow has exactly one trigger, this one has {}",
-                    w.file,
-                    triggers.len()
-                ));
-                continue;
-            }
-            let at = |m: String| w.problem(&trigger.pointer, m).to_string();
-            let recurrence = match &trigger.recurrence {
-                None => None,
-                Some(r) => match Recurrence::parse(r) {
-                    Ok(r) => Some(r),
-                    Err(e) => {
-                        problems.push(at(e));
-                        continue;
-                    }
-                },
-            };
             let w = Arc::new(w.clone());
-            match trigger.trigger_type {
-                TriggerType::Request => t.requests.push(w),
-                TriggerType::Recurrence => match recurrence {
-                    Some(r) => t.schedules.push(Arc::new(schedule::Schedule::new(w, r))),
-                    None => problems.push(at("a Recurrence trigger needs `recurrence`".into())),
-                },
-                TriggerType::ServiceProvider => {
-                    let Some(call) = &trigger.service_provider else {
-                        continue;
-                    };
-                    let Some(connector) = p.invoker.connectors.get(&call.service_provider_id)
-                    else {
-                        continue;
-                    };
-                    let kind = connector
-                        .description()
-                        .operation(&call.operation_id)
-                        .map(|o| o.kind);
-                    match kind {
-                        Some(OperationKind::PollingTrigger) => {
-                            let connection = p
-                                .invoker
-                                .connections
-                                .get(&call.connection_name)
-                                .cloned()
-                                .unwrap_or_else(Connection::new);
-                            match poll::PollingTrigger::new(
-                                w.clone(),
-                                connector.clone(),
-                                connection,
-                                recurrence,
-                            ) {
-                                Ok(pt) => t.polling.push(Arc::new(pt)),
-                                Err(e) => problems.push(at(e)),
-                            }
-                        }
-                        Some(OperationKind::PushTrigger) => problems.push(at(format!(
-                            "`{}` is a push trigger; push triggers of workflows are not run \
-                             yet (use a polling trigger, or `connector-host run <file>.toml`)",
-                            call.operation_id
-                        ))),
-                        _ => problems.push(at(format!(
-                            "`{}` is not a trigger of `{}`",
-                            call.operation_id, call.service_provider_id
-                        ))),
-                    }
-                }
+            match build_one(&w, &p.invoker) {
+                Ok(Built::Polling(pt)) => t.polling.push(pt),
+                Ok(Built::Schedule(s)) => t.schedules.push(s),
+                Ok(Built::Request) => t.requests.push(w),
+                Err((pointer, m)) => problems.push(w.problem(&pointer, m).to_string()),
             }
         }
         if problems.is_empty() {

@@ -16,6 +16,7 @@ use connector_workflows::expr::StaticScope;
 use connector_workflows::trigger::{Recurrence, conditions_hold, split_events};
 
 use super::Stopper;
+use super::status::StatusCell;
 use crate::executor::Executor;
 use crate::store::{NewEvent, RunStore, TriggerState};
 
@@ -181,13 +182,14 @@ impl PollingTrigger {
     }
 
     /// Polls on schedule until `stop`; failures back off (doubling up to five minutes) and
-    /// keep the committed state.
-    pub fn run(&self, store: &RunStore, executor: &Executor, stop: &Stopper) {
+    /// keep the committed state. Each poll's outcome goes to `status`.
+    pub fn run(&self, store: &RunStore, executor: &Executor, stop: &Stopper, status: &StatusCell) {
         let mut failures = 0u32;
         while !stop.is_stopped() {
             let wait = match self.poll_once(store) {
                 Ok(s) => {
                     failures = 0;
+                    status.polled(s.runs.len());
                     if !s.runs.is_empty() {
                         tracing::info!(
                             "{}: {} item(s), {} run(s) started",
@@ -200,6 +202,7 @@ impl PollingTrigger {
                     if s.more { Duration::ZERO } else { self.wait() }
                 }
                 Err(e) => {
+                    status.failed(store.redact(&e));
                     failures = failures.saturating_add(1);
                     let backoff = Duration::from_secs(1u64 << failures.min(9)).min(MAX_BACKOFF);
                     tracing::warn!(

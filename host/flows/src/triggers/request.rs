@@ -4,7 +4,6 @@
 //! headers and body; otherwise, or on timeout, it gets `202 {"runId": ..}` at once. Bodies
 //! larger than `[workflows] max_body` get 413. The listener is loopback-only.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,36 +22,36 @@ use connector_workflows::trigger::{conditions_hold, split_events};
 use crate::executor::Executor;
 use crate::store::{RunStore, new_run_id};
 
+/// Finds the enabled workflow with a `Request` trigger of a name, as it is now (a workflow
+/// saved through the server replaces the one the listener started with).
+pub type Lookup = Arc<dyn Fn(&str) -> Option<Arc<WorkflowFile>> + Send + Sync>;
+
 struct Shared {
     store: Arc<RunStore>,
     executor: Arc<Executor>,
-    /// Workflow name -> (workflow, whether it has a `Response` action).
-    workflows: HashMap<String, (Arc<WorkflowFile>, bool)>,
+    workflows: Lookup,
     timeout: Duration,
 }
 
-/// The router of the `Request` triggers of `workflows`.
+/// Whether `w` has a `Response` action (so that its request waits for it).
+fn responds(w: &WorkflowFile) -> bool {
+    w.all_actions()
+        .iter()
+        .any(|a| a.action_type == ActionType::Response)
+}
+
+/// The router of the `Request` triggers of the workflows `lookup` finds.
 pub fn router(
     store: Arc<RunStore>,
     executor: Arc<Executor>,
-    workflows: &[Arc<WorkflowFile>],
+    lookup: Lookup,
     max_body: usize,
     timeout: Duration,
 ) -> Router {
-    let workflows = workflows
-        .iter()
-        .map(|w| {
-            let responds = w
-                .all_actions()
-                .iter()
-                .any(|a| a.action_type == ActionType::Response);
-            (w.name.clone(), (w.clone(), responds))
-        })
-        .collect();
     let shared = Arc::new(Shared {
         store,
         executor,
-        workflows,
+        workflows: lookup,
         timeout,
     });
     Router::new()
@@ -107,7 +106,7 @@ async fn invoke(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some((w, responds)) = s.workflows.get(&workflow) else {
+    let Some(w) = (s.workflows)(&workflow) else {
         return error(
             StatusCode::NOT_FOUND,
             format!("no workflow `{workflow}` with a Request trigger"),
@@ -158,7 +157,7 @@ async fn invoke(
         }
     }
     let ids: Vec<String> = kept.iter().map(|_| new_run_id()).collect();
-    let wait = *responds && ids.len() == 1;
+    let wait = responds(&w) && ids.len() == 1;
     let (tx, rx) = tokio::sync::oneshot::channel::<Value>();
     if wait {
         s.executor.on_response(

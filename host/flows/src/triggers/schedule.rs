@@ -12,6 +12,7 @@ use connector_workflows::definition::WorkflowFile;
 use connector_workflows::trigger::Recurrence;
 
 use super::Stopper;
+use super::status::StatusCell;
 use crate::executor::Executor;
 use crate::store::{NewEvent, RunStore, TriggerState};
 
@@ -74,18 +75,20 @@ impl Schedule {
         Ok((runs.into_iter().next(), next))
     }
 
-    /// Fires on schedule until `stop`.
-    pub fn run(&self, store: &RunStore, executor: &Executor, stop: &Stopper) {
+    /// Fires on schedule until `stop`; each tick's outcome goes to `status`.
+    pub fn run(&self, store: &RunStore, executor: &Executor, stop: &Stopper, status: &StatusCell) {
         while !stop.is_stopped() {
             let now = Utc::now();
             let wait = match self.tick(store, now) {
                 Ok((run, next)) => {
+                    status.polled(usize::from(run.is_some()));
                     if run.is_some() {
                         executor.wake();
                     }
                     (next - now).to_std().unwrap_or(Duration::ZERO)
                 }
                 Err(e) => {
+                    status.failed(store.redact(&e));
                     tracing::warn!("{}: the schedule failed: {e}", self.workflow.name);
                     Duration::from_secs(5)
                 }

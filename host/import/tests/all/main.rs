@@ -8,4 +8,6 @@ mod support;
 
 mod malformed;
 mod openapi;
+mod postman;
 mod power;
+mod webhook;

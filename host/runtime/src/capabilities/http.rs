@@ -33,6 +33,7 @@ use http_body_util::BodyExt;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use wasmtime_wasi_http::io::TokioIo;
+use wasmtime_wasi_http::p2::bindings::http::types::ErrorCode as WasiErrorCode;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
 
 use crate::connection::Connection;
@@ -45,6 +46,11 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 << 20;
 /// still open); past it a request fails with `connection-limit-reached`, so
 /// a guest cannot make the host hold thousands of sockets.
 pub const MAX_REQUESTS_IN_FLIGHT: usize = 32;
+/// Most body bytes read (and dropped) from a refused request; see
+/// `OutboundPolicy::drain`.
+const REFUSED_BODY_DRAIN_BYTES: usize = 4 << 20;
+/// Longest wait for the body of a refused request.
+const REFUSED_BODY_DRAIN_TIME: Duration = Duration::from_secs(2);
 
 /// A host pattern in a grant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,12 +75,30 @@ pub struct HttpGrant {
     /// even an address literal is checked like a resolved name, since only
     /// the operator may grant a loopback, private or unspecified address.
     filled: bool,
+    /// Set for a template this call's connection could not fill (and why):
+    /// it grants nothing, but a refusal names it, since it is usually why.
+    unusable: Option<String>,
 }
 
 impl HttpGrant {
+    /// A grant that admits nothing: `template` could not be filled for this
+    /// call, for the reason `why` (a refused request says so).
+    pub fn unusable(template: &GrantTemplate, why: String) -> Self {
+        Self {
+            scheme: String::new(),
+            host: HostPattern::Name(String::new()),
+            port: 0,
+            allow_private: false,
+            filled: true,
+            unusable: Some(format!(
+                "the grant {template} is unusable for this call: {why}"
+            )),
+        }
+    }
+
     /// Whether this grant admits a request to `scheme://host:port`.
     pub fn matches(&self, scheme: &str, host: &str, port: u16) -> bool {
-        if self.scheme != scheme || self.port != port {
+        if self.unusable.is_some() || self.scheme != scheme || self.port != port {
             return false;
         }
         let host = host.trim_end_matches('.').to_ascii_lowercase();
@@ -145,6 +169,7 @@ impl FromStr for HttpGrant {
             port,
             allow_private,
             filled: false,
+            unusable: None,
         })
     }
 }
@@ -219,7 +244,17 @@ fn fill(template: &str, value: impl Fn(&str) -> Option<String>) -> Result<String
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
         {
-            bail!("outbound grant {template:?}: the value of {{{name}}} is not a host name");
+            let shown: String = v.chars().take(80).collect();
+            let hint = if v.contains("://") {
+                "; drop the scheme: the grant says it"
+            } else {
+                ""
+            };
+            bail!(
+                "outbound grant {template:?}: the connection value {name:?} ({shown:?}) must be a \
+                 host and optional port, such as api.example.com or 127.0.0.1:8080, with no \
+                 scheme, path or user{hint}"
+            );
         }
         out.push_str(&v);
         rest = &rest[start + len + 1..];
@@ -383,6 +418,27 @@ impl OutboundPolicy {
         HttpError::HttpRequestDenied
     }
 
+    /// Reads and drops the body of a refused request (at most
+    /// [`REFUSED_BODY_DRAIN_BYTES`], for at most [`REFUSED_BODY_DRAIN_TIME`]
+    /// and never past the call's deadline), so that the guest's body write
+    /// completes and it learns of the refusal from the response, the one
+    /// place every guest looks. Dropping the body at once fails the write
+    /// with a bare "stream closed" instead, and crashes the JavaScript
+    /// engine's event loop.
+    async fn drain(&self, mut body: WasiBody) {
+        let limit = self.remaining().min(REFUSED_BODY_DRAIN_TIME);
+        let _ = tokio::time::timeout(limit, async {
+            let mut seen = 0usize;
+            while let Some(Ok(frame)) = body.frame().await {
+                seen += frame.data_ref().map_or(0, |d| d.len());
+                if seen > REFUSED_BODY_DRAIN_BYTES {
+                    break;
+                }
+            }
+        })
+        .await;
+    }
+
     fn remaining(&self) -> Duration {
         self.deadline.saturating_duration_since(Instant::now())
     }
@@ -403,7 +459,14 @@ impl OutboundPolicy {
         let port = uri.port_u16().unwrap_or(if use_tls { 443 } else { 80 });
         let target = format!("{scheme}://{host}:{port}");
         let Some(grant) = self.grants.iter().find(|g| g.matches(scheme, &host, port)) else {
-            return Err(self.deny(&target, "no grant for this origin".into()));
+            let mut why = String::from("no grant for this origin");
+            for note in self.grants.iter().filter_map(|g| g.unusable.as_deref()) {
+                why.push_str("; ");
+                why.push_str(note);
+            }
+            let refused = self.deny(&target, why);
+            self.drain(request.into_body()).await;
+            return Err(refused);
         };
         // Held until the connection closes (at the latest at the deadline).
         let Ok(permit) = self.in_flight.clone().try_acquire_owned() else {
@@ -442,13 +505,20 @@ impl OutboundPolicy {
                 .first()
                 .map(|a| {
                     format!(
-                        "{host} resolves to {} ({}), and the grant does not name it",
+                        "{host} resolves to {} ({}), and the grant does not name it{}",
                         a.ip(),
-                        restricted_range(a.ip()).unwrap_or("not granted")
+                        restricted_range(a.ip()).unwrap_or("not granted"),
+                        if restricted_range(a.ip()).is_some() && !grant.allow_private {
+                            "; to allow a granted name to reach a loopback or private address, \
+                             end the grant with ` private`"
+                        } else {
+                            ""
+                        }
                     )
                 })
                 .unwrap_or_else(|| format!("{host} resolves to no address"));
             self.deny(&target, why);
+            self.drain(request.into_body()).await;
             return Err(HttpError::DestinationIpProhibited);
         }
 
@@ -624,6 +694,29 @@ impl WasiHttpHooks for OutboundHooks {
         let policy = self.policy.clone();
         Box::new(policy.send(request, options))
     }
+
+    // wasmtime-wasi-http's defaults log each of these at warn level with the
+    // error's Debug form (`connect error: Os { code: 111, ... }`), once per
+    // failed request: a server that is down fills the log with them. The
+    // guest gets the error code and reports it its own way; the host keeps
+    // a readable line at debug level.
+    fn p2_error_from_connect(&mut self, err: &std::io::Error) -> WasiErrorCode {
+        tracing::debug!(target: "outbound", "connection failed: {err}");
+        match err.kind() {
+            std::io::ErrorKind::TimedOut => WasiErrorCode::ConnectionTimeout,
+            _ => WasiErrorCode::ConnectionRefused,
+        }
+    }
+
+    fn p2_error_from_hyper(&mut self, err: &hyper::Error) -> WasiErrorCode {
+        tracing::debug!(target: "outbound", "HTTP error: {err}");
+        WasiErrorCode::HttpProtocolError
+    }
+
+    fn p2_error_from_tls(&mut self, err: &std::io::Error) -> WasiErrorCode {
+        tracing::debug!(target: "outbound", "TLS error: {err}");
+        WasiErrorCode::TlsProtocolError
+    }
 }
 
 #[cfg(test)]
@@ -756,5 +849,24 @@ mod tests {
         }
         assert!(t.resolve(&Connection::new()).is_err());
         assert!("https://{host".parse::<GrantTemplate>().is_err());
+        // A value with a scheme is named, with what to give instead.
+        c.set("host", "http://127.0.0.1:8080");
+        let err = t.resolve(&c).unwrap_err().to_string();
+        assert!(
+            err.contains("\"host\"")
+                && err.contains("127.0.0.1:8080")
+                && err.contains("drop the scheme"),
+            "{err}"
+        );
+        // An unusable template grants nothing, and says why.
+        let unusable = HttpGrant::unusable(&t, err.clone());
+        assert!(!unusable.matches("https", "api.example.com", 443));
+        assert!(
+            unusable
+                .unusable
+                .as_deref()
+                .unwrap()
+                .contains("https://{host}")
+        );
     }
 }

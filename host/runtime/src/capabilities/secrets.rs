@@ -25,7 +25,7 @@ pub const MIN_SECRET_PIECE: usize = 8;
 /// text is cut, and (in [`Redactor::finds_secret_in`]) a secret spelled with
 /// escapes inside a JSON string. What it cannot find: a secret the guest
 /// transforms in any other way (encrypts, reverses, splits into pieces).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Redactor {
     secrets: Vec<String>,
     /// The secrets and their encodings, longest first.

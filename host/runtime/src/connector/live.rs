@@ -21,6 +21,9 @@
 //!   a slot of the pooling allocator while it waits.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{MutexGuard, TryLockError};
+use std::time::Instant;
 
 use wasmtime::Store;
 
@@ -74,41 +77,105 @@ pub(crate) struct Live {
     pub guest: bindings::Guest,
     /// Calls it has served.
     pub calls: u32,
+    /// When it was last put back.
+    pub idle_since: Instant,
 }
 
-/// The idle instances of one connector.
-#[derive(Default)]
+/// The idle instances of one connector: `max_idle` slots, each behind a
+/// lock of its own, so that calls on different threads do not take one
+/// shared lock (and bounce its cache line between cores) twice per call.
+/// A thread starts its search at a slot of its own and skips slots another
+/// thread holds at that moment.
 pub(crate) struct LivePool {
-    idle: Mutex<Vec<Live>>,
+    slots: Box<[Mutex<Option<Live>>]>,
 }
 
 impl LivePool {
-    /// An idle instance of `connection`, the most recently used.
-    pub fn take(&self, connection: Option<&Connection>) -> Option<Live> {
-        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-        let at = idle.iter().rposition(|l| l.key.is(connection))?;
-        Some(idle.remove(at))
+    /// A pool of `max_idle` slots (none: nothing is ever kept).
+    pub fn new(max_idle: usize) -> Self {
+        LivePool {
+            slots: (0..max_idle).map(|_| Mutex::new(None)).collect(),
+        }
     }
 
-    /// Keeps `live` for a later call if there is room; otherwise, when an
-    /// instance of another connection waits, that one (the least recently
-    /// used) makes room.
-    pub fn put(&self, live: Live, max_idle: usize) {
-        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-        if idle.len() >= max_idle {
-            if idle.is_empty() {
-                return;
-            }
-            // Dropped outside the lock would be nicer, but dropping a store
-            // is quick (the pool takes the slot back).
-            idle.remove(0);
+    /// The slot a thread looks at first.
+    fn first_slot(&self) -> usize {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        thread_local! {
+            static HOME: usize = NEXT.fetch_add(1, Ordering::Relaxed);
         }
-        idle.push(live);
+        HOME.with(|h| *h) % self.slots.len().max(1)
+    }
+
+    /// The slots in this thread's order.
+    fn slots_in_order(&self) -> impl Iterator<Item = &Mutex<Option<Live>>> {
+        let n = self.slots.len();
+        let first = self.first_slot();
+        (0..n).map(move |k| &self.slots[(first + k) % n])
+    }
+
+    /// An idle instance of `connection`.
+    pub fn take(&self, connection: Option<&Connection>) -> Option<Live> {
+        for slot in self.slots_in_order() {
+            let Some(mut slot) = try_lock(slot) else {
+                continue;
+            };
+            if slot.as_ref().is_some_and(|l| l.key.is(connection)) {
+                return slot.take();
+            }
+        }
+        None
+    }
+
+    /// Keeps `live` for a later call in a free slot; when every slot is
+    /// taken, the instance that has waited longest makes room (another
+    /// connection's, as this connection's own would have been taken).
+    pub fn put(&self, mut live: Live) {
+        if self.slots.is_empty() {
+            return;
+        }
+        // A clock read rather than a shared counter: nothing here is
+        // written by two threads.
+        live.idle_since = Instant::now();
+        let mut oldest: Option<(Instant, MutexGuard<'_, Option<Live>>)> = None;
+        for slot in self.slots_in_order() {
+            let Some(mut guard) = try_lock(slot) else {
+                continue;
+            };
+            match guard.as_ref() {
+                None => {
+                    *guard = Some(live);
+                    return;
+                }
+                Some(waiting) => {
+                    if oldest.as_ref().is_none_or(|(t, _)| waiting.idle_since < *t) {
+                        oldest = Some((waiting.idle_since, guard));
+                    }
+                }
+            }
+        }
+        // Dropping the evicted store is quick (the pool takes its slot back).
+        if let Some((_, mut guard)) = oldest {
+            *guard = Some(live);
+        }
     }
 
     /// How many instances wait.
     pub fn idle(&self) -> usize {
-        self.idle.lock().unwrap_or_else(|e| e.into_inner()).len()
+        self.slots
+            .iter()
+            .filter(|s| s.lock().unwrap_or_else(|e| e.into_inner()).is_some())
+            .count()
+    }
+}
+
+/// The slot's lock unless another thread holds it now. (A poisoned slot
+/// is still usable: it holds a whole `Option<Live>` either way.)
+fn try_lock(slot: &Mutex<Option<Live>>) -> Option<MutexGuard<'_, Option<Live>>> {
+    match slot.try_lock() {
+        Ok(guard) => Some(guard),
+        Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+        Err(TryLockError::WouldBlock) => None,
     }
 }
 

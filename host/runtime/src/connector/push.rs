@@ -144,3 +144,136 @@ pub fn webhook_path(binding: &Binding) -> Result<String, String> {
     }
     Ok(path)
 }
+
+/// The binding type of the host's NATS JetStream event source (the `connector-nats` crate).
+pub const NATS_BINDING: &str = "nats";
+
+/// What a `nats` binding asks for: `{"subject": "orders.*", "queue": "workers"}`, and
+/// optionally `stream` and `durable` (the JetStream stream and durable consumer names).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NatsBinding {
+    /// The subject (wildcards `*` and `>` allowed as whole tokens) whose messages feed the
+    /// trigger.
+    pub subject: String,
+    /// The queue group: hosts that bind the same queue share its messages, each message
+    /// going to one of them.
+    pub queue: Option<String>,
+    /// The stream that holds the subject's messages, if the connector names one.
+    pub stream: Option<String>,
+    /// The durable consumer's name, if the connector names one.
+    pub durable: Option<String>,
+}
+
+/// Reads a `nats` binding's information, or says what is wrong with it: its type must be
+/// `nats`; `subject` a subject of non-empty tokens without spaces, where `*` and `>` stand
+/// alone (`>` last); `queue`, `stream` and `durable`, when given, names of 1-64 letters,
+/// digits, `-` and `_`; no other key. (The conformance kit checks bindings with it too.)
+pub fn nats_binding(binding: &Binding) -> Result<NatsBinding, String> {
+    if binding.binding_type != NATS_BINDING {
+        return Err(format!(
+            "the binding type is {:?}, not \"{NATS_BINDING}\"",
+            binding.binding_type
+        ));
+    }
+    let Some(info) = binding.binding_info.as_object() else {
+        return Err("the nats binding information is not a JSON object".into());
+    };
+    if let Some(other) = info
+        .keys()
+        .find(|k| !matches!(k.as_str(), "subject" | "queue" | "stream" | "durable"))
+    {
+        return Err(format!(
+            "the nats binding information has an unknown key {other:?} (known: subject, queue, \
+             stream, durable)"
+        ));
+    }
+    let subject = match info.get("subject") {
+        Some(Value::String(s)) => s.clone(),
+        _ => {
+            return Err(format!(
+                "the nats binding information has no \"subject\" string: {}",
+                binding.binding_info
+            ));
+        }
+    };
+    let tokens: Vec<&str> = subject.split('.').collect();
+    let bad_token = |(i, t): (usize, &&str)| {
+        t.is_empty()
+            || t.chars().any(|c| c.is_whitespace() || c.is_control())
+            || (t.contains(['*', '>']) && t.len() > 1)
+            || (*t == ">" && i + 1 != tokens.len())
+    };
+    if subject.len() > 255 || tokens.iter().enumerate().any(bad_token) {
+        return Err(format!(
+            "the nats subject {subject:?} must be dot-separated non-empty tokens without spaces, \
+             with * or > only as whole tokens (> last), at most 255 bytes"
+        ));
+    }
+    let name = |key: &str| -> Result<Option<String>, String> {
+        match info.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(n))
+                if (1..=64).contains(&n.len())
+                    && n.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_')) =>
+            {
+                Ok(Some(n.clone()))
+            }
+            Some(other) => Err(format!(
+                "the nats binding's {key:?} is {other}, not a name of 1-64 letters, digits, - \
+                 and _"
+            )),
+        }
+    };
+    Ok(NatsBinding {
+        subject,
+        queue: name("queue")?,
+        stream: name("stream")?,
+        durable: name("durable")?,
+    })
+}
+
+#[cfg(test)]
+mod nats_binding_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn binding(info: Value) -> Binding {
+        Binding {
+            binding_type: NATS_BINDING.into(),
+            binding_info: info,
+        }
+    }
+
+    #[test]
+    fn nats_bindings_are_read_and_checked() {
+        let b = nats_binding(&binding(
+            json!({"subject": "orders.*.>", "queue": "workers"}),
+        ))
+        .unwrap();
+        assert_eq!(b.subject, "orders.*.>");
+        assert_eq!(b.queue.as_deref(), Some("workers"));
+        assert_eq!(b.stream, None);
+        for (info, why) in [
+            (json!({}), "no \"subject\""),
+            (json!({"subject": "a..b"}), "non-empty tokens"),
+            (json!({"subject": "a.>.b"}), "> last"),
+            (json!({"subject": "a.b*"}), "whole tokens"),
+            (json!({"subject": "a b"}), "without spaces"),
+            (json!({"subject": "a", "queue": "x.y"}), "\"queue\""),
+            (json!({"subject": "a", "durable": 5}), "\"durable\""),
+            (
+                json!({"subject": "a", "subjet": "b"}),
+                "unknown key \"subjet\"",
+            ),
+        ] {
+            let e = nats_binding(&binding(info.clone())).unwrap_err();
+            assert!(e.contains(why), "{info}: {e}");
+        }
+        let webhook = Binding {
+            binding_type: "webhook".into(),
+            binding_info: json!({"path": "/x"}),
+        };
+        assert!(nats_binding(&webhook).unwrap_err().contains("not \"nats\""));
+    }
+}

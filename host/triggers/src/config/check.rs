@@ -39,6 +39,8 @@ pub(super) struct RawConfig {
     triggers: Vec<Spanned<RawTrigger>>,
     #[serde(default)]
     webhook: Option<Spanned<RawWebhook>>,
+    #[serde(default)]
+    nats: Option<Spanned<super::nats::RawNats>>,
     /// `[trust]`: read by connector-registry, not here (see `Config::trust`).
     #[serde(default)]
     trust: Option<toml::Value>,
@@ -57,6 +59,7 @@ struct RawHost {
     backoff_initial: Option<Spanned<String>>,
     backoff_max: Option<Spanned<String>>,
     dedupe_retention: Option<Spanned<String>>,
+    lease_ttl: Option<Spanned<String>>,
 }
 
 // A flat struct rather than an enum tagged by `kind`: serde's tagged enums
@@ -71,6 +74,10 @@ struct RawSink {
     retry_for: Option<Spanned<String>>,
     backoff_initial: Option<Spanned<String>>,
     backoff_max: Option<Spanned<String>>,
+    // kind = "nats" (see `super::nats`).
+    stream: Option<Spanned<String>>,
+    subject: Option<Spanned<String>>,
+    duplicate_window: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -150,11 +157,11 @@ pub(super) struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    fn at<T>(&self, spanned: &Spanned<T>) -> Option<Location> {
+    pub(super) fn at<T>(&self, spanned: &Spanned<T>) -> Option<Location> {
         Some(location(self.text, spanned.span().start))
     }
 
-    fn problem<T>(
+    pub(super) fn problem<T>(
         &mut self,
         spanned: &Spanned<T>,
         at: impl Into<String>,
@@ -165,7 +172,7 @@ impl Checker<'_> {
             .push(ConfigProblem::new(location, at, message));
     }
 
-    fn path(&self, text: &str) -> PathBuf {
+    pub(super) fn path(&self, text: &str) -> PathBuf {
         let path = Path::new(text);
         if path.is_absolute() {
             path.to_path_buf()
@@ -175,7 +182,7 @@ impl Checker<'_> {
     }
 
     /// An interval value, or `default` (with a problem recorded) if it is bad.
-    fn interval(
+    pub(super) fn interval(
         &mut self,
         value: Option<&Spanned<String>>,
         at: &str,
@@ -195,7 +202,8 @@ impl Checker<'_> {
 
     pub(super) fn check(&mut self, raw: RawConfig, file: &Path) -> Config {
         let host = self.check_host(raw.host.as_ref());
-        let sink = self.check_sink(raw.sink.as_ref());
+        let nats = self.check_nats(raw.nats.as_ref());
+        let sink = self.check_sink(raw.sink.as_ref(), &nats);
         let webhook = self.check_webhook(raw.webhook.as_ref());
         let connectors: Vec<ConnectorConfig> = raw
             .connectors
@@ -261,6 +269,7 @@ impl Checker<'_> {
             connections,
             triggers,
             webhook,
+            nats,
             trust: raw.trust,
             metrics: raw.metrics,
             telemetry: raw.telemetry,
@@ -312,6 +321,8 @@ impl Checker<'_> {
                 shutdown_grace: Duration::from_secs(10),
                 backoff: defaults,
                 dedupe_retention: Duration::from_secs(7 * 86_400),
+                state_url: None,
+                lease_ttl: DEFAULT_LEASE_TTL,
             };
         };
         let state = match &raw.state {
@@ -323,9 +334,30 @@ impl Checker<'_> {
                 );
                 self.path("state.db")
             }
+            Some(s) if is_postgres_url(s.get_ref()) => self.path("state.db"),
             Some(s) => self.path(s.get_ref()),
             None => self.path("state.db"),
         };
+        let state_url = raw
+            .state
+            .as_ref()
+            .map(|s| s.get_ref().trim())
+            .filter(|s| is_postgres_url(s))
+            .map(str::to_string);
+        let lease_ttl = self.interval(
+            raw.lease_ttl.as_ref(),
+            "[host] lease_ttl",
+            DEFAULT_LEASE_TTL,
+        );
+        if lease_ttl < Duration::from_secs(1)
+            && let Some(v) = &raw.lease_ttl
+        {
+            self.problem(
+                v,
+                "[host] lease_ttl",
+                "is shorter than 1s (hosts renew a third of the way in)",
+            );
+        }
         let backoff = BackoffPolicy {
             initial: self.interval(
                 raw.backoff_initial.as_ref(),
@@ -352,10 +384,16 @@ impl Checker<'_> {
                 "[host] dedupe_retention",
                 Duration::from_secs(7 * 86_400),
             ),
+            state_url,
+            lease_ttl,
         }
     }
 
-    fn check_sink(&mut self, raw: Option<&Spanned<RawSink>>) -> SinkConfig {
+    fn check_sink(
+        &mut self,
+        raw: Option<&Spanned<RawSink>>,
+        nats: &super::NatsServer,
+    ) -> SinkConfig {
         let Some(raw) = raw.map(Spanned::get_ref) else {
             return SinkConfig::JsonLines {
                 path: self.path("events.jsonl"),
@@ -371,7 +409,34 @@ impl Checker<'_> {
                 );
             }
         };
+        if kind != "nats" {
+            for (key, v) in [
+                ("stream", &raw.stream),
+                ("subject", &raw.subject),
+                ("duplicate_window", &raw.duplicate_window),
+            ] {
+                not_for(self, key, v.as_ref());
+            }
+        }
         match kind {
+            "nats" => {
+                not_for(self, "path", raw.path.as_ref());
+                for (key, v) in [
+                    ("retry_for", &raw.retry_for),
+                    ("backoff_initial", &raw.backoff_initial),
+                    ("backoff_max", &raw.backoff_max),
+                ] {
+                    not_for(self, key, v.as_ref());
+                }
+                let sink = super::nats::RawNatsSink {
+                    url: raw.url.as_ref(),
+                    stream: raw.stream.as_ref(),
+                    subject: raw.subject.as_ref(),
+                    timeout: raw.timeout.as_ref(),
+                    duplicate_window: raw.duplicate_window.as_ref(),
+                };
+                SinkConfig::Nats(self.check_nats_sink(sink, nats))
+            }
             "jsonl" => {
                 not_for(self, "url", raw.url.as_ref());
                 for (key, v) in [
@@ -398,7 +463,7 @@ impl Checker<'_> {
                         self.problem(
                             &raw.kind,
                             "[sink] url",
-                            "a webhook sink needs a url (http://host:port/path)",
+                            "a webhook sink needs a url (https://host/path, or http://127.0.0.1:port/path)",
                         );
                         None
                     }
@@ -412,6 +477,7 @@ impl Checker<'_> {
                 };
                 let settings = crate::sink::WebhookSinkSettings {
                     url: url.unwrap_or_else(|| HttpUrl {
+                        https: false,
                         host: "invalid".into(),
                         port: 80,
                         path: "/".into(),
@@ -445,7 +511,7 @@ impl Checker<'_> {
                 self.problem(
                     &raw.kind,
                     "[sink] kind",
-                    format!("{other:?} is not a sink kind (jsonl, stdout or webhook)"),
+                    format!("{other:?} is not a sink kind (jsonl, stdout, webhook or nats)"),
                 );
                 SinkConfig::Stdout
             }
@@ -802,6 +868,15 @@ fn check_public_url(text: &str) -> Result<String, String> {
         return Err("is longer than 1024 bytes".into());
     }
     Ok(text.trim_end_matches('/').to_string())
+}
+
+/// The default `[host] lease_ttl`.
+const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(15);
+
+/// Whether `[host] state` names a PostgreSQL database rather than a file.
+fn is_postgres_url(state: &str) -> bool {
+    let state = state.trim();
+    state.starts_with("postgres://") || state.starts_with("postgresql://")
 }
 
 #[cfg(test)]

@@ -20,7 +20,11 @@
 //!   Schema (`{"type": 12}`);
 //! - `trigger-without-settings` is a polling trigger with no trigger settings;
 //! - `action-with-settings` is an action with trigger settings;
-//! - one operation has an empty id.
+//! - one operation has an empty id;
+//! - `ref-bomb`'s output schema expands through `$ref` to 2^17 subschemas;
+//! - `typo-keywords` misspells keywords: `tpye` (so its input schema does not
+//!   say it takes an object), `integr` (not a type) and `minimun` (checks
+//!   nothing: a warning, not a problem).
 //!
 //! Should a host run it anyway, every call returns a body that is not JSON.
 
@@ -103,6 +107,17 @@ impl exports::connector::provider::provider::Guest for Component {
             },
             // Broken: an operation id must not be empty.
             action("", OBJECT_SCHEMA, OBJECT_SCHEMA),
+            // Broken: typos. `tpye` leaves the input schema without
+            // `"type": "object"` (a problem), `integr` is no type (a
+            // problem), and `minimun` checks nothing (a warning).
+            // Broken: 1 KB that expands through `$ref` to 2^17 subschemas;
+            // compiling it would not end.
+            action("ref-bomb", OBJECT_SCHEMA, &ref_bomb(17)),
+            action(
+                "typo-keywords",
+                r#"{"tpye":"object","properties":{"n":{"type":"integr"}}}"#,
+                r#"{"type":"object","properties":{"n":{"type":"integer","minimun":1}}}"#,
+            ),
         ]
     }
 
@@ -170,6 +185,25 @@ fn parameter(name: &str, kind: ParameterKind, default: Option<&str>) -> Connecti
 }
 
 /// An action with the given id and schemas, otherwise well formed.
+/// `levels` of `$defs`, each an `allOf` of two references to the next.
+fn ref_bomb(levels: usize) -> String {
+    let defs: Vec<String> = (0..levels)
+        .map(|i| {
+            format!(
+                r##""l{i}":{{"allOf":[{{"$ref":"#/$defs/l{n}"}},{{"$ref":"#/$defs/l{n}"}}]}}"##,
+                n = i + 1
+            )
+        })
+        .chain(std::iter::once(format!(
+            r#""l{levels}":{{"type":"string"}}"#
+        )))
+        .collect();
+    format!(
+        r##"{{"$ref":"#/$defs/l0","$defs":{{{}}}}}"##,
+        defs.join(",")
+    )
+}
+
 fn action(id: &str, input_schema: &str, output_schema: &str) -> Operation {
     Operation {
         id: id.into(),
