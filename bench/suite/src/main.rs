@@ -26,6 +26,7 @@ mod peer;
 mod pool;
 mod raw;
 mod report;
+mod server;
 mod signed;
 mod stats;
 mod transform;
@@ -129,6 +130,11 @@ fn main() -> Result<()> {
             observe::figure11,
         ),
         (12, "pooling options, raw wasmtime", pool::figure12),
+        (
+            13,
+            "the server: try it through the API, and the page's weight",
+            server::figure13,
+        ),
         (
             14,
             "webhook events accepted per second, keep-alive",

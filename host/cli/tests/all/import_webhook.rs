@@ -8,7 +8,7 @@
 //! ends the subscription with a DELETE on the `Location` the API answered
 //! when the trigger is removed from the configuration.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -67,14 +67,6 @@ fn orders(callbacks: Arc<Mutex<Vec<(String, String)>>>) -> RouteServer {
             _ => answer(404, r#"{"message": "no route"}"#),
         }
     })
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn import_orders(dir: &std::path::Path) -> std::path::PathBuf {

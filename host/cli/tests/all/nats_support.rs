@@ -5,7 +5,8 @@
 //!
 //! Debian's `nats-server` package gives the binary (`scripts/test-services.sh` installs it).
 
-use std::net::{TcpListener, TcpStream};
+use crate::support::free_port;
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -25,14 +26,6 @@ pub struct NatsServer {
     server: Option<Child>,
     rt: tokio::runtime::Runtime,
     js: jetstream::Context,
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn binary() -> PathBuf {

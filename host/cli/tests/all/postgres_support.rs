@@ -6,7 +6,7 @@
 //! installs it). PostgreSQL refuses to run as root, so as root the cluster
 //! runs as the `postgres` user the package creates (through `runuser`).
 
-use std::net::TcpListener;
+use crate::support::free_port;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -60,14 +60,6 @@ fn as_owner(program: &Path) -> Command {
     } else {
         Command::new(program)
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 impl PgCluster {

@@ -22,15 +22,6 @@ use crate::triggers_support::*;
 
 const TOKEN: &str = "subscription-test-token";
 
-/// A free port on 127.0.0.1 (bound and released: the host binds it next).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// A host configuration with the `tasks` connector talking to `api_host`,
 /// the webhook listener on `port`, and, with `subscribed`, the push trigger
 /// `changes`; a polling trigger of the source connector is always there

@@ -142,3 +142,12 @@ fn cli_full(cache: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
 pub fn s(path: &Path) -> &str {
     path.to_str().unwrap()
 }
+
+/// A port on 127.0.0.1 that was free a moment ago (bound and released: a server binds it next).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

@@ -2,7 +2,6 @@
 //! (its components pointed at the built guests), the run history read through the CLI, and
 //! the journal read straight from the state file as another process would.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -152,14 +151,7 @@ impl FlowProject {
     }
 }
 
-/// A port on 127.0.0.1 that was free a moment ago.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+pub use crate::support::free_port;
 
 /// The `step_finished` entries of `run`'s journal whose step ends with `/name` or is `name`.
 pub fn finished_steps<'a>(journal: &'a [(String, Value)], run: &str, name: &str) -> Vec<&'a Value> {
