@@ -342,13 +342,9 @@ impl Config {
     /// Checks the configuration `text`, read from `file` (relative paths in
     /// it are relative to the file's folder).
     pub fn parse(text: &str, file: &Path) -> Result<Self, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+        let (raw, unknown) = read_raw(text).map_err(|problems| ConfigError::Invalid {
             file: file.to_path_buf(),
-            problems: vec![ConfigProblem::new(
-                e.span().map(|s| location(text, s.start)),
-                "TOML",
-                e.message().trim().to_string(),
-            )],
+            problems,
         })?;
         let base = file
             .parent()
@@ -358,7 +354,7 @@ impl Config {
         let mut checker = Checker {
             text,
             base,
-            problems: Vec::new(),
+            problems: unknown,
         };
         let config = checker.check(raw, file);
         if checker.problems.is_empty() {
@@ -384,6 +380,55 @@ impl Config {
     /// The trigger named `name`.
     pub fn trigger(&self, name: &str) -> Option<&TriggerConfig> {
         self.triggers.iter().find(|t| t.name == name)
+    }
+}
+
+/// How many unknown keys one reading reports before it gives up.
+const MAX_UNKNOWN_KEYS: usize = 32;
+
+/// Deserialises `text`, and reports every unknown key, not only the first: each one the
+/// reader stops at is blanked out (its line from the key on, replaced by as many spaces,
+/// so that every later position is still the file's) and the text read again. Returns
+/// the configuration with the unknown keys' problems, for the checker to add its own to;
+/// or every problem found, when the file cannot be read past them.
+fn read_raw(text: &str) -> Result<(RawConfig, Vec<ConfigProblem>), Vec<ConfigProblem>> {
+    let problem = |e: &toml::de::Error| {
+        ConfigProblem::new(
+            e.span().map(|s| location(text, s.start)),
+            "TOML",
+            e.message().trim().to_string(),
+        )
+    };
+    // In the file's order, not the order the reader met them in.
+    let in_order = |mut problems: Vec<ConfigProblem>| {
+        problems.sort_by_key(|p| p.location.map(|l| (l.line, l.column)));
+        problems
+    };
+    let mut current = text.to_string();
+    let mut unknown: Vec<ConfigProblem> = Vec::new();
+    loop {
+        let e = match toml::from_str::<RawConfig>(&current) {
+            Ok(raw) => return Ok((raw, in_order(unknown))),
+            Err(e) => e,
+        };
+        if !unknown.is_empty() && toml::from_str::<toml::Table>(&current).is_err() {
+            // Blanking the key's line broke the syntax (its value went on over more
+            // lines): what was found so far is all that can be said.
+            return Err(in_order(unknown));
+        }
+        let blankable = e.message().starts_with("unknown field")
+            && unknown.len() < MAX_UNKNOWN_KEYS
+            && e.span().is_some_and(|s| current.is_char_boundary(s.start));
+        unknown.push(problem(&e));
+        if !blankable {
+            return Err(in_order(unknown));
+        }
+        let start = e.span().map_or(0, |s| s.start);
+        let end = current[start..]
+            .find('\n')
+            .map_or(current.len(), |i| start + i);
+        let blanks = " ".repeat(end - start);
+        current.replace_range(start..end, &blanks);
     }
 }
 
@@ -567,6 +612,44 @@ component = "c.wasm"
         assert!(
             text.contains("2:1") && text.contains("unknown field `stat`"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn every_unknown_key_is_reported_with_the_other_problems() {
+        let text = "[host]\nstat = \"x\"\nbackoff_max = \"forever\"\n\n\
+                    [[connector]]\nname = \"files\"\ncomponent = \"f.wasm\"\ndirz = [\"a\"]\n\n\
+                    [[trigger]]\nname = \"t\"\nconnection = \"nope\"\noperation = \"x\"\n\
+                    intput = { a = 1 }\n";
+        let err = parse(text).unwrap_err();
+        let ConfigError::Invalid { problems, .. } = &err else {
+            panic!("{err}")
+        };
+        let text = err.to_string();
+        // Three unknown keys, each at its own line, and the checker's problems besides.
+        let lines: Vec<usize> = problems
+            .iter()
+            .filter(|p| p.message.starts_with("unknown field"))
+            .map(|p| p.location.unwrap().line)
+            .collect();
+        assert_eq!(lines, [2, 8, 14], "{text}");
+        assert!(text.contains("unknown field `dirz`"), "{text}");
+        assert!(text.contains("unknown field `intput`"), "{text}");
+        assert!(text.contains("forever"), "{text}");
+        assert!(text.contains("nope"), "{text}");
+    }
+
+    #[test]
+    fn an_unknown_key_with_a_value_over_several_lines_is_reported_alone() {
+        let text = "[host]\nstat = [\n  \"x\",\n]\nbackoff_max = \"forever\"\n";
+        let err = parse(text).unwrap_err();
+        let ConfigError::Invalid { problems, .. } = &err else {
+            panic!("{err}")
+        };
+        assert_eq!(problems.len(), 1, "{err}");
+        assert!(
+            problems[0].message.contains("unknown field `stat`"),
+            "{err}"
         );
     }
 

@@ -157,6 +157,37 @@ impl Drop for TaskApi {
 /// Events to send once a request is answered: (callback URL, event).
 type Outbox = Vec<(String, Value)>;
 
+/// A chunked body (at most 1 MiB), and its trailers, read to the end.
+fn read_chunked(reader: &mut impl BufRead) -> std::io::Result<Vec<u8>> {
+    let bad = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string());
+    let mut body = Vec::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            return Err(bad("the body ended inside a chunk size"));
+        }
+        let size = line.split(';').next().unwrap_or("").trim();
+        let size = usize::from_str_radix(size, 16).map_err(|_| bad("a bad chunk size"))?;
+        if size == 0 {
+            break;
+        }
+        if body.len() + size > 1 << 20 {
+            return Err(bad("a body over 1 MiB"));
+        }
+        let start = body.len();
+        body.resize(start + size, 0);
+        reader.read_exact(&mut body[start..])?;
+        let mut crlf = String::new();
+        reader.read_line(&mut crlf)?;
+    }
+    loop {
+        let mut trailer = String::new();
+        if reader.read_line(&mut trailer)? == 0 || trailer == "\r\n" || trailer == "\n" {
+            return Ok(body);
+        }
+    }
+}
+
 /// Serves one request; the events it causes go into `outbox`.
 fn serve(
     stream: TcpStream,
@@ -193,8 +224,17 @@ fn serve(
     let length: usize = header("content-length")
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    let mut body = vec![0; length.min(1 << 20)];
-    reader.read_exact(&mut body)?;
+    let chunked = header("transfer-encoding").is_some_and(|v| v.contains("chunked"));
+    let body = if chunked {
+        // A client that streams its body (wasi:http does, for a body of unknown size)
+        // sends it chunked; it is read to its end, so that closing the connection after
+        // the answer does not reset it before the client has read the answer.
+        read_chunked(&mut reader)?
+    } else {
+        let mut body = vec![0; length.min(1 << 20)];
+        reader.read_exact(&mut body)?;
+        body
+    };
     let (path, query) = target.split_once('?').unwrap_or((target.as_str(), ""));
     let param = |name: &str| {
         query
