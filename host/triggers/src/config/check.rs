@@ -121,9 +121,11 @@ struct RawConnection {
     secrets: BTreeMap<String, Spanned<RawSecret>>,
 }
 
+/// Where a secret comes from, as written: `{ env = "..." }` or `{ file = "...", key = "..." }`
+/// (a connection's secrets, and `[nats]` credentials).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawSecret {
+pub(super) struct RawSecret {
     env: Option<String>,
     file: Option<String>,
     key: Option<String>,
@@ -751,25 +753,8 @@ impl Checker<'_> {
             if values.contains_key(key) {
                 self.problem(source, &at, "is also given in values; give it once");
             }
-            let s = source.get_ref();
-            let parsed = match (&s.env, &s.file, &s.key) {
-                (Some(var), None, None) if !var.is_empty() => Some(SecretSource::Env(var.clone())),
-                (None, Some(file), key) if !file.is_empty() => Some(SecretSource::File {
-                    path: self.path(file),
-                    key: key.clone(),
-                }),
-                _ => None,
-            };
-            match parsed {
-                Some(p) => {
-                    secrets.insert(key.clone(), p);
-                }
-                None => self.problem(
-                    source,
-                    &at,
-                    "must be { env = \"VARIABLE\" } or { file = \"path\" } (with key = \"name\" for \
-                     a JSON object file)",
-                ),
+            if let Some(p) = self.secret_source(source, &at) {
+                secrets.insert(key.clone(), p);
             }
         }
         ConnectionConfig {
@@ -778,6 +763,32 @@ impl Checker<'_> {
             values,
             secrets,
             location,
+        }
+    }
+
+    /// The source a secret is read from; `None`, with a problem at `at`, when it names none
+    /// or both.
+    pub(super) fn secret_source(
+        &mut self,
+        raw: &Spanned<RawSecret>,
+        at: &str,
+    ) -> Option<SecretSource> {
+        let s = raw.get_ref();
+        match (&s.env, &s.file, &s.key) {
+            (Some(var), None, None) if !var.is_empty() => Some(SecretSource::Env(var.clone())),
+            (None, Some(file), key) if !file.is_empty() => Some(SecretSource::File {
+                path: self.path(file),
+                key: key.clone(),
+            }),
+            _ => {
+                self.problem(
+                    raw,
+                    at,
+                    "must be { env = \"VARIABLE\" } or { file = \"path\" } (with key = \"name\" for \
+                     a JSON object file)",
+                );
+                None
+            }
         }
     }
 

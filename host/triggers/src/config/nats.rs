@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::check::Checker;
+use super::check::{Checker, RawSecret};
 use super::{ConfigProblem, Location, SecretSource};
 
 /// The server `[nats] url` names unless the configuration says otherwise.
@@ -213,20 +213,11 @@ pub fn check_nats_url(text: &str) -> Result<String, String> {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawNats {
     url: Option<Spanned<String>>,
-    token: Option<Spanned<RawSecretSource>>,
+    token: Option<Spanned<RawSecret>>,
     user: Option<Spanned<String>>,
-    password: Option<Spanned<RawSecretSource>>,
+    password: Option<Spanned<RawSecret>>,
     credentials: Option<Spanned<String>>,
     connect_timeout: Option<Spanned<String>>,
-}
-
-/// `{ env = "..." }` or `{ file = "...", key = "..." }`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawSecretSource {
-    env: Option<String>,
-    file: Option<String>,
-    key: Option<String>,
 }
 
 /// The `[sink]` keys of kind `nats`, as written.
@@ -239,26 +230,6 @@ pub(super) struct RawNatsSink<'r> {
 }
 
 impl Checker<'_> {
-    fn secret_source(&mut self, raw: &Spanned<RawSecretSource>, at: &str) -> SecretSource {
-        let s = raw.get_ref();
-        match (&s.env, &s.file, &s.key) {
-            (Some(var), None, None) if !var.is_empty() => SecretSource::Env(var.clone()),
-            (None, Some(file), key) if !file.is_empty() => SecretSource::File {
-                path: self.path(file),
-                key: key.clone(),
-            },
-            _ => {
-                self.problem(
-                    raw,
-                    at,
-                    "must be { env = \"VARIABLE\" } or { file = \"path\" } (with key = \"name\" \
-                     for a JSON object file)",
-                );
-                SecretSource::Env(String::new())
-            }
-        }
-    }
-
     /// `[nats]`, or the defaults when it is absent.
     pub(super) fn check_nats(&mut self, raw: Option<&Spanned<RawNats>>) -> NatsServer {
         let Some(raw) = raw.map(Spanned::get_ref) else {
@@ -271,14 +242,20 @@ impl Checker<'_> {
                 DEFAULT_NATS_URL.to_string()
             }),
         };
-        let token = raw
-            .token
-            .as_ref()
-            .map(|t| (t, self.secret_source(t, "[nats] token")));
-        let password = raw
-            .password
-            .as_ref()
-            .map(|p| (p, self.secret_source(p, "[nats] password")));
+        let token = raw.token.as_ref().map(|t| {
+            (
+                t,
+                self.secret_source(t, "[nats] token")
+                    .unwrap_or_else(|| SecretSource::Env(String::new())),
+            )
+        });
+        let password = raw.password.as_ref().map(|p| {
+            (
+                p,
+                self.secret_source(p, "[nats] password")
+                    .unwrap_or_else(|| SecretSource::Env(String::new())),
+            )
+        });
         let auth = match (token, &raw.user, password, &raw.credentials) {
             (None, None, None, None) => NatsAuth::None,
             (Some((_, token)), None, None, None) => NatsAuth::Token(token),
